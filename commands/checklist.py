@@ -1,0 +1,94 @@
+"""The crisis-comms checklist shown on every draft (CRISIS-COMMS.md practice 3).
+
+A suspected secret blocks approval; everything else is advice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    ok: bool
+    blocking: bool = False
+    note: str = ""
+
+
+_IMPACT = re.compile(
+    r"\b(aware|affect\w*|impact\w*|issue|problem|outage|disruption|degraded|unavailable|"
+    r"unable|errors?|delay\w*|down|failing|fail\w*|resolved|fixed|incident)\b",
+    re.IGNORECASE,
+)
+_ACTION = re.compile(
+    r"\b(you (can|should|may|need|don't need|do not need|might)|please|no action|retry|"
+    r"try again|workaround|contact|nothing (you|to) )",
+    re.IGNORECASE,
+)
+_NEXT_UPDATE = re.compile(r"\b(next|further) update\b|\bupdate (you )?(by|at|in)\b", re.IGNORECASE)
+_BLAME = re.compile(
+    r"\b(not our fault|their fault|fault of|to blame|blame\w*|user error|beyond our control|"
+    r"third[- ]party|our (vendor|provider|supplier)|(vendor|provider|supplier)'s)\b",
+    re.IGNORECASE,
+)
+_INTERNAL = re.compile(
+    r"(\binternal\b|\bjira\b|\bpagerduty\b|\bconfluence\b|#inc-\d|\bstack ?trace\b|\btraceback\b|"
+    r"\b[\w-]+\.(internal|local|corp|lan)\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|"
+    r"\b192\.168\.\d{1,3}\.\d{1,3}\b|\b(prod|staging)-[\w-]+\b|\{\w+\})",
+    re.IGNORECASE,
+)
+_SECRETS = (
+    ("an AWS access key", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a Stripe key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{10,}")),
+    ("a webhook secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=]{10,}")),
+    ("a JWT", re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")),
+    (
+        "a password or key",
+        re.compile(
+            r"\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|token)\s*[:=]\s*\S{6,}",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def secrets_in(body: str) -> list[str]:
+    return [name for name, pattern in _SECRETS if pattern.search(body)]
+
+
+def review(body: str, kind: str) -> list[Check]:
+    """Run the checklist over a statement body."""
+    secrets = secrets_in(body)
+    internal = _INTERNAL.search(body)
+    blame = _BLAME.search(body)
+    needs_next = kind not in ("resolution", "postmortem")
+    return [
+        Check("acknowledges impact", bool(_IMPACT.search(body))),
+        Check("tells users what to do", bool(_ACTION.search(body))),
+        Check(
+            "gives the next update time",
+            not needs_next or bool(_NEXT_UPDATE.search(body)),
+            note="" if needs_next else "not needed for a resolution",
+        ),
+        Check("no blame-shifting", blame is None, note=f"“{blame.group(0)}”" if blame else ""),
+        Check(
+            "nothing internal leaked",
+            internal is None,
+            note=f"“{internal.group(0)}”" if internal else "",
+        ),
+        Check(
+            "no secrets",
+            not secrets,
+            blocking=True,
+            note=f"looks like {', '.join(secrets)}" if secrets else "",
+        ),
+    ]
+
+
+def blocking_problems(body: str) -> list[str]:
+    return [f"{c.label}: {c.note}" for c in review(body, "update") if c.blocking and not c.ok]

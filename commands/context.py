@@ -1,0 +1,78 @@
+"""What every handler gets: dependencies, the unit of work, who asked and where."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from commands.clock import Clock
+from commands.errors import NotFound
+from commands.policy import ApprovalPolicy, CadencePolicy
+from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
+from commands.templates import DEFAULT_TEMPLATES, Template
+from storage import Incident, Store, UnitOfWork
+
+log = logging.getLogger("candor.effects")
+
+
+@dataclass
+class Deps:
+    """Everything the core talks to, built once by the composition root."""
+
+    store: Store
+    clock: Clock
+    platforms: Mapping[str, ChatPlatform]
+    timer: Timer
+    destinations: Mapping[str, Destination] = field(default_factory=dict)
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    cadence: CadencePolicy = field(default_factory=CadencePolicy)
+    templates: Mapping[str, Template] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    feeds: Mapping[str, str] = field(default_factory=dict)  # platform → incidents feed channel
+    public_url: str | None = None  # base of the status hub, when it is served
+
+    def chat(self, platform: str) -> ChatPlatform:
+        return self.platforms[platform]
+
+    def hub_url(self, incident: Incident) -> str | None:
+        if not self.public_url:
+            return None
+        return f"{self.public_url.rstrip('/')}/status/incidents/{incident.id}"
+
+    def later(self, uow: UnitOfWork, effect: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run ``effect`` after commit; a failing side effect is logged, never raised."""
+
+        async def guarded() -> None:
+            try:
+                await effect()
+            except Exception:
+                log.exception("after-commit effect failed: %s", what)
+
+        uow.after_commit(guarded)
+
+
+@dataclass
+class Ctx:
+    deps: Deps
+    uow: UnitOfWork
+    actor: Actor
+    channel: ChannelRef
+    now: datetime
+    incident: Incident | None = None
+
+    @property
+    def chat(self) -> ChatPlatform:
+        return self.deps.chat(self.channel.platform)
+
+    def need_incident(self) -> Incident:
+        if self.incident is None:
+            raise NotFound(
+                "This is not an incident channel.",
+                "Run it in the incident's channel, or name the incident: "
+                "`/incident INC-4 status`. `/incident list` shows open incidents.",
+            )
+        return self.incident
+
+    def later(self, effect: Callable[[], Awaitable[None]], what: str) -> None:
+        self.deps.later(self.uow, effect, what)

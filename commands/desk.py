@@ -1,0 +1,197 @@
+"""The Desk: the core's public entry points. Adapters call these and nothing else.
+
+- ``handle_text`` / ``handle``: a command from a person → a ``Reply``.
+- ``react``: a reaction on a message → maybe a vote.
+- ``run_due``: fire due reminders and deliver due statements (called by the timer).
+- ``start``: recover after a restart and re-arm the timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from commands import approvals, outbox, reminders
+from commands import requests as rq
+from commands.context import Ctx, Deps
+from commands.errors import CommandError, DuplicateEvent
+from commands.grammar import needs_incident, parse
+from commands.handlers import clock, incidents, people, statements
+from commands.policy import APPROVE, REJECT, normalise_emoji
+from commands.ports import Actor, ChannelRef, Reply, text
+from storage import Incident, UnitOfWork
+
+log = logging.getLogger("candor.desk")
+
+Handler = Callable[[Ctx, Any], Awaitable[Reply]]
+
+HANDLERS: dict[type, Handler] = {
+    rq.OpenIncident: incidents.open_incident,
+    rq.ShowStatus: incidents.show_status,
+    rq.ListIncidents: incidents.list_incidents,
+    rq.ShowHelp: incidents.show_help,
+    rq.SetState: incidents.set_state,
+    rq.Resolve: incidents.resolve,
+    rq.ShowTimeline: incidents.show_timeline,
+    rq.AssignRole: people.assign,
+    rq.AddTask: people.add_task,
+    rq.ListTasks: people.list_tasks,
+    rq.CompleteTask: people.complete_task,
+    rq.SetCadence: clock.set_cadence,
+    rq.SetEta: clock.set_eta,
+    rq.Snooze: clock.snooze,
+    rq.DraftStatement: statements.draft,
+    rq.EditStatement: statements.edit,
+    rq.Vote: statements.vote,
+}
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A reaction added to (or removed from) a chat message."""
+
+    channel: ChannelRef
+    message_id: str
+    actor: Actor
+    emoji: str
+    added: bool = True
+    event_key: str | None = None
+
+
+def _error_reply(error: CommandError) -> Reply:
+    return Reply(text(*str(error).split("\n")), ephemeral=True, is_error=True)
+
+
+def _crash_reply() -> Reply:
+    ref = secrets.token_hex(4)
+    log.exception("unexpected error (ref %s)", ref)
+    return Reply(
+        text(f"Something went wrong (ref {ref}). Nothing was changed; please try again."),
+        ephemeral=True,
+        is_error=True,
+    )
+
+
+class Desk:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle_text(
+        self, line: str, actor: Actor, channel: ChannelRef, *, event_key: str | None = None
+    ) -> Reply:
+        try:
+            command = parse(line)
+        except CommandError as error:
+            return _error_reply(error)
+        return await self.handle(command, actor, channel, event_key=event_key)
+
+    async def handle(
+        self,
+        command: rq.Command,
+        actor: Actor,
+        channel: ChannelRef,
+        *,
+        event_key: str | None = None,
+    ) -> Reply:
+        """Run one command as one unit of work; errors become replies, never exceptions."""
+        handler = HANDLERS[type(command.request)]
+        try:
+            async with self.deps.store.unit_of_work() as uow:
+                ctx = await self._context(uow, actor, channel, event_key)
+                ctx.incident = await self._incident(ctx, command)
+                if needs_incident(command.request):
+                    ctx.need_incident()
+                reply = await handler(ctx, command.request)
+        except CommandError as error:
+            return _error_reply(error)
+        except Exception:
+            return _crash_reply()
+        await self.rearm()
+        return reply
+
+    async def react(self, reaction: Reaction) -> Reply | None:
+        """A reaction on a draft message is a vote; any other reaction is ignored."""
+        emoji = normalise_emoji(reaction.emoji)
+        policy = self.deps.approval
+        decision = {policy.approve_emoji: APPROVE, policy.reject_emoji: REJECT}.get(emoji)
+        if decision is None:
+            return None
+        try:
+            async with self.deps.store.unit_of_work() as uow:
+                revision = await uow.statements.revision_by_message(
+                    reaction.channel.channel_id, reaction.message_id
+                )
+                if revision is None:
+                    return None
+                ctx = await self._context(uow, reaction.actor, reaction.channel, reaction.event_key)
+                statement = await uow.statements.get(revision.statement_id, for_update=True)
+                assert statement is not None
+                ctx.incident = await uow.incidents.get(statement.incident_id)
+                assert ctx.incident is not None
+                ballot = approvals.Ballot(
+                    statement, revision.revision, decision, reaction.added, source="reaction"
+                )
+                reply = await approvals.cast(ctx, ctx.incident, ballot)
+        except CommandError as error:
+            return _error_reply(error)
+        except Exception:
+            return _crash_reply()
+        await self.rearm()
+        return reply
+
+    async def _context(
+        self, uow: UnitOfWork, actor: Actor, channel: ChannelRef, event_key: str | None
+    ) -> Ctx:
+        now = self.deps.clock.now()
+        if event_key is not None and not await uow.events.first_time(event_key, now):
+            raise DuplicateEvent("That was already handled.")
+        return Ctx(self.deps, uow, actor, channel, now)
+
+    async def _incident(self, ctx: Ctx, command: rq.Command) -> Incident | None:
+        incidents_ = ctx.uow.incidents
+        if command.incident_number is not None:
+            found = await incidents_.by_number(
+                ctx.channel.platform, ctx.channel.workspace_id, command.incident_number
+            )
+            if found is None:
+                raise CommandError(
+                    f"There is no INC-{command.incident_number} here.",
+                    "`/incident list` shows open incidents.",
+                )
+        else:
+            found = await incidents_.by_channel(ctx.channel.platform, ctx.channel.channel_id)
+        if found is None or found.id is None:
+            return found
+        return await incidents_.get(found.id, for_update=True)
+
+    async def run_due(self) -> None:
+        """Fire due reminders, deliver due statements, then re-arm the timer."""
+        async with self.deps.store.unit_of_work() as uow:
+            due = [r.id for r in await uow.reminders.due(self.deps.clock.now())]
+        for reminder_id in due:
+            try:
+                await reminders.fire(self.deps, reminder_id or 0)
+            except Exception:
+                log.exception("reminder %s failed", reminder_id)
+        await outbox.deliver_due(self.deps)
+        await self.rearm()
+
+    async def rearm(self) -> None:
+        async with self.deps.store.unit_of_work() as uow:
+            times = [await uow.reminders.next_fire_at(), await uow.deliveries.next_attempt_at()]
+        upcoming = [t for t in times if t is not None]
+        if upcoming:
+            self.deps.timer.wake_at(min(upcoming))
+
+    async def start(self) -> None:
+        """After a restart: deliveries a dead process left mid-send go back to the queue,
+        and the timer is armed for whatever is due (overdue work fires at once)."""
+        now = self.deps.clock.now()
+        async with self.deps.store.unit_of_work() as uow:
+            released = await uow.deliveries.release_stale(now - outbox.STALE_SENDING)
+        if released:
+            log.info("re-queued %d deliveries left in flight by a previous run", released)
+        await self.rearm()

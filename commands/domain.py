@@ -1,0 +1,69 @@
+"""Words of the domain shared by the grammar, the handlers and the renderers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+DEFAULT_SEVERITY = "sev2"
+OPEN_STATES = ("investigating", "identified", "monitoring")
+RESOLVED = "resolved"
+
+COMMANDER = "commander"
+COMMS = "comms"
+ROLE_ALIASES = {
+    "ic": COMMANDER,
+    "lead": COMMANDER,
+    "incident-commander": COMMANDER,
+    "communications": COMMS,
+    "communication": COMMS,
+    "comms-lead": COMMS,
+}
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+TITLE_MAX = 200
+STATEMENT_MAX = 3000
+CHANNEL_NAME_MAX = 80  # Slack's limit; Discord allows 100
+
+
+def incident_ref(number: int) -> str:
+    return f"INC-{number}"
+
+
+def statement_ref(number: int) -> str:
+    return f"S{number}"
+
+
+def normalise_role(word: str) -> str:
+    word = word.strip().lower()
+    return ROLE_ALIASES.get(word, word)
+
+
+def slugify(title: str, limit: int) -> str:
+    """ASCII, lowercase, hyphen-separated; accents folded, other scripts dropped."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def channel_name(number: int, title: str) -> str:
+    """``inc-<n>-<slug>``: legal on Slack and Discord (lowercase, ≤80, [a-z0-9-])."""
+    prefix = f"inc-{number}"
+    slug = slugify(title, CHANNEL_NAME_MAX - len(prefix) - 1)
+    return f"{prefix}-{slug}" if slug else prefix
+
+
+def clean_line(value: str) -> str:
+    """One line of user text: control characters removed, whitespace collapsed."""
+    value = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value)
+    return " ".join(value.split())
+
+
+def clean_body(value: str) -> str:
+    """Multi-line user text: control characters (but newlines) removed, trimmed."""
+    lines = [
+        "".join(ch for ch in line if unicodedata.category(ch)[0] != "C").rstrip()
+        for line in value.replace("\r\n", "\n").split("\n")
+    ]
+    return "\n".join(lines).strip()

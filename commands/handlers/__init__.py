@@ -1,0 +1,1 @@
+"""One handler per request type; ``HANDLERS`` maps request type → handler."""

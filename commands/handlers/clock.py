@@ -1,0 +1,83 @@
+"""cadence, eta, snooze: the public-update clock and promises made to the public."""
+
+from __future__ import annotations
+
+from commands import clockrules, effects, reminders
+from commands import requests as rq
+from commands.context import Ctx
+from commands.domain import OPEN_STATES, incident_ref
+from commands.errors import InvalidTransition
+from commands.ports import Reply, text
+from commands.timeparse import format_duration, format_time, relative
+from storage import Incident
+
+
+def _open(ctx: Ctx) -> Incident:
+    incident = ctx.need_incident()
+    if incident.state not in OPEN_STATES:
+        raise InvalidTransition(f"{incident_ref(incident.number)} is resolved; its clock stopped.")
+    return incident
+
+
+async def set_cadence(ctx: Ctx, req: rq.SetCadence) -> Reply:
+    incident = _open(ctx)
+    assert incident.id is not None
+    before = incident.cadence_minutes
+    await clockrules.change_cadence(ctx.uow, incident, req.every, ctx.now)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "cadence",
+        f"Update cadence: every {format_duration(req.every)} (was {before} min)",
+        actor_id=ctx.actor.user_id,
+        minutes=incident.cadence_minutes,
+    )
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    due = incident.next_update_due_at
+    when = (
+        f" Next update due {format_time(due, ctx.now)} ({relative(due, ctx.now)})." if due else ""
+    )
+    return Reply(text(f"Public updates every {format_duration(req.every)}.{when}"))
+
+
+async def set_eta(ctx: Ctx, req: rq.SetEta) -> Reply:
+    incident = _open(ctx)
+    assert incident.id is not None
+    if req.when is None:
+        incident.eta_at = None
+        await ctx.uow.reminders.cancel_pending(incident.id, ctx.now, kind=reminders.ETA)
+        said = "ETA cleared."
+    else:
+        eta = req.when.at(ctx.now)
+        if eta <= ctx.now:
+            raise InvalidTransition("That time has already passed.", "Give a future time.")
+        incident.eta_at = eta
+        await reminders.arm(ctx.uow, incident.id, reminders.ETA, eta, ctx.now)
+        said = f"ETA set to {format_time(eta, ctx.now)}. I'll warn 15 min before it passes."
+    await ctx.uow.incidents.save(incident)
+    await ctx.uow.timeline.add(incident.id, ctx.now, "eta", said, actor_id=ctx.actor.user_id)
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    return Reply(text(said))
+
+
+async def snooze(ctx: Ctx, req: rq.Snooze) -> Reply:
+    incident = _open(ctx)
+    assert incident.id is not None
+    incident.snoozed_until = ctx.now + req.duration
+    await ctx.uow.incidents.save(incident)
+    until = format_time(incident.snoozed_until, ctx.now)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "snooze",
+        f"Update reminders snoozed until {until}",
+        actor_id=ctx.actor.user_id,
+    )
+    return Reply(
+        text(
+            f"Update reminders snoozed until {until}. The public clock keeps "
+            "running: the status still shows when an update is overdue."
+        )
+    )

@@ -1,0 +1,237 @@
+"""open, status, list, help, state, resolve, timeline."""
+
+from __future__ import annotations
+
+from commands import clockrules, effects, render
+from commands import requests as rq
+from commands.context import Ctx
+from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, channel_name, incident_ref
+from commands.errors import InvalidTransition
+from commands.grammar import help_text
+from commands.handlers.statements import create_statement
+from commands.ports import Line, Mention, Message, Reply, Strong, text
+from commands.timeparse import format_time, relative
+from storage import Incident
+
+
+async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
+    uow, now, actor = ctx.uow, ctx.now, ctx.actor
+    number = await uow.incidents.next_number(ctx.channel.platform, ctx.channel.workspace_id)
+    name = channel_name(number, req.title)
+    # The channel is created inside the unit of work: if it fails, no incident row remains.
+    created = await ctx.chat.create_channel(
+        ctx.channel.workspace_id, name, f"{req.severity.upper()} · investigating"
+    )
+    incident = await uow.incidents.add(
+        Incident(
+            platform=ctx.channel.platform,
+            workspace_id=ctx.channel.workspace_id,
+            number=number,
+            title=req.title,
+            description=req.description,
+            severity=req.severity,
+            state="investigating",
+            channel_id=created.channel_id,
+            channel_name=created.name,
+            opened_by=actor.user_id,
+            opened_at=now,
+            cadence_minutes=int(ctx.deps.cadence.every[req.severity].total_seconds() // 60),
+        )
+    )
+    assert incident.id is not None
+    commander = req.commander_id or actor.user_id
+    await uow.roles.assign(incident.id, COMMANDER, commander, actor.user_id, now)
+    await uow.timeline.add(
+        incident.id,
+        now,
+        "opened",
+        f"{incident_ref(number)} opened: {req.title} ({req.severity})",
+        actor_id=actor.user_id,
+        severity=req.severity,
+    )
+    await clockrules.start(uow, ctx.deps, incident, now)
+    ctx.incident = incident
+    ack = await create_statement(ctx, incident, template="ack")
+    _after_open(ctx, incident, commander, ack.id or 0)
+    due = incident.next_update_due_at
+    assert due is not None
+    return Reply(
+        text(
+            (
+                Strong(f"Opened {incident_ref(number)} · {req.title}"),
+                f" ({req.severity.upper()}) in #{created.name}.",
+            ),
+            f"First public update due by {format_time(due, now)} ({relative(due, now)}). "
+            f"An acknowledgement draft (S{ack.number}) is waiting for approval there.",
+        )
+    )
+
+
+def _after_open(ctx: Ctx, incident: Incident, commander: str, ack_id: int) -> None:
+    deps, chat = ctx.deps, ctx.chat
+    assert incident.id is not None
+    incident_id = incident.id
+    members = list(dict.fromkeys([ctx.actor.user_id, commander]))
+    ctx.later(lambda: chat.invite(incident.channel_id, members), "invite the team")
+    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "post summary")
+    ctx.later(lambda: effects.post_draft(deps, ack_id), "post acknowledgement draft")
+    feed = deps.feeds.get(incident.platform)
+    if feed:
+        announcement = Message(
+            lines=(
+                (
+                    "🚨 ",
+                    Strong(f"{incident_ref(incident.number)} · {incident.title}"),
+                    f" ({incident.severity.upper()}) opened by ",
+                    Mention(ctx.actor.user_id),
+                    f" — join #{incident.channel_name}",
+                ),
+            )
+        )
+        ctx.later(
+            lambda: effects.say(deps, incident.platform, feed, announcement), "announce in feed"
+        )
+
+
+async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    roles = await effects.roles_of(ctx.uow, incident.id)
+    tasks = await ctx.uow.tasks.of_incident(incident.id)
+    card = render.summary(incident, roles, tasks, ctx.now)
+    lines = list(card.lines)
+    for statement in await ctx.uow.statements.of_incident(incident.id):
+        if statement.state in ("draft", "approved"):
+            lines.append((f"📝 S{statement.number} {statement.kind} — {statement.state}",))
+        for delivery in await ctx.uow.deliveries.of_statement(statement.id or 0):
+            if delivery.state == "failed":
+                lines.append(
+                    (
+                        f"❗ S{statement.number} to {delivery.destination} failed: "
+                        f"{delivery.last_error}",
+                    )
+                )
+    return Reply(Message(title=card.title, lines=tuple(lines)), ephemeral=True)
+
+
+async def list_incidents(ctx: Ctx, req: rq.ListIncidents) -> Reply:
+    incidents = await ctx.uow.incidents.open_in(ctx.channel.platform, ctx.channel.workspace_id)
+    return Reply(render.incident_list(incidents, ctx.now), ephemeral=True)
+
+
+async def show_help(ctx: Ctx, req: rq.ShowHelp) -> Reply:
+    return Reply(text(help_text(req.topic)), ephemeral=True)
+
+
+def _require_open(incident: Incident) -> None:
+    if incident.state not in OPEN_STATES:
+        raise InvalidTransition(
+            f"{incident_ref(incident.number)} is resolved.",
+            "Open a new incident if the problem is back: `/incident open <title>`.",
+        )
+
+
+async def set_state(ctx: Ctx, req: rq.SetState) -> Reply:
+    incident = ctx.need_incident()
+    _require_open(incident)
+    assert incident.id is not None
+    if incident.state == req.state:
+        raise InvalidTransition(f"{incident_ref(incident.number)} is already {req.state}.")
+    before, incident.state = incident.state, req.state
+    await ctx.uow.incidents.save(incident)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "state",
+        f"State: {before} → {req.state}",
+        actor_id=ctx.actor.user_id,
+        before=before,
+        after=req.state,
+    )
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    ctx.later(
+        lambda: effects.say(
+            ctx.deps,
+            incident.platform,
+            incident.channel_id,
+            text(
+                (
+                    "State is now ",
+                    Strong(req.state),
+                    " (was ",
+                    before,
+                    "), set by ",
+                    Mention(ctx.actor.user_id),
+                    ".",
+                )
+            ),
+        ),
+        "announce state",
+    )
+    return Reply(
+        text(
+            f"{incident_ref(incident.number)} is now {req.state}. Tell the public: "
+            f"`/incident draft {req.state}`."
+        ),
+        ephemeral=True,
+    )
+
+
+async def resolve(ctx: Ctx, req: rq.Resolve) -> Reply:
+    incident = ctx.need_incident()
+    _require_open(incident)
+    assert incident.id is not None
+    incident.state, incident.resolved_at = RESOLVED, ctx.now
+    incident.resolution_summary, incident.next_update_due_at = req.summary, None
+    await ctx.uow.incidents.save(incident)
+    await ctx.uow.reminders.cancel_pending(incident.id, ctx.now)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "resolved",
+        f"Resolved{': ' + req.summary if req.summary else ''}",
+        actor_id=ctx.actor.user_id,
+    )
+    draft = await create_statement(ctx, incident, template="resolved")
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    ctx.later(
+        lambda: effects.say(
+            ctx.deps,
+            incident.platform,
+            incident.channel_id,
+            text(
+                (
+                    "✅ ",
+                    Strong(f"{incident_ref(incident.number)} resolved"),
+                    " by ",
+                    Mention(ctx.actor.user_id),
+                    f". Reminders stopped. Approve S{draft.number} to tell the public it is over.",
+                )
+            ),
+        ),
+        "announce resolution",
+    )
+    return Reply(
+        text(
+            f"{incident_ref(incident.number)} resolved. The resolution statement "
+            f"S{draft.number} is waiting for approval."
+        ),
+        ephemeral=True,
+    )
+
+
+async def show_timeline(ctx: Ctx, req: rq.ShowTimeline) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    events = await ctx.uow.timeline.of_incident(incident.id)
+    lines: list[Line] = [
+        (f"{format_time(event.at, ctx.now)}  ", event.text) for event in events[-60:]
+    ]
+    if len(events) > 60:
+        lines.insert(0, (f"… {len(events) - 60} earlier events not shown",))
+    return Reply(
+        Message(title=f"Timeline of {incident_ref(incident.number)}", lines=tuple(lines)),
+        ephemeral=True,
+    )

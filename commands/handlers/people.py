@@ -1,0 +1,143 @@
+"""assign, task, tasks, done."""
+
+from __future__ import annotations
+
+from commands import effects, reminders, render
+from commands import requests as rq
+from commands.context import Ctx
+from commands.domain import incident_ref
+from commands.errors import InvalidTransition, NotFound
+from commands.ports import Mention, Reply, Strong, text
+from commands.timeparse import format_time, relative
+from storage import Task
+
+
+async def assign(ctx: Ctx, req: rq.AssignRole) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    previous = await ctx.uow.roles.assign(
+        incident.id, req.role, req.user_id, ctx.actor.user_id, ctx.now
+    )
+    if previous == req.user_id:
+        raise InvalidTransition(f"They already are {req.role}.")
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "role",
+        f"{req.role}: {req.user_id}" + (f" (was {previous})" if previous else ""),
+        actor_id=ctx.actor.user_id,
+        role=req.role,
+        user=req.user_id,
+        previous=previous,
+    )
+    incident_id = incident.id
+    chat, deps = ctx.chat, ctx.deps
+    ctx.later(lambda: chat.invite(incident.channel_id, [req.user_id]), "invite owner")
+    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    ctx.later(
+        lambda: effects.say(
+            deps,
+            incident.platform,
+            incident.channel_id,
+            text(
+                (
+                    Mention(req.user_id),
+                    " is now ",
+                    Strong(req.role),
+                    f" for {incident_ref(incident.number)} (assigned by ",
+                    Mention(ctx.actor.user_id),
+                    ").",
+                )
+            ),
+        ),
+        "announce role",
+    )
+    return Reply(text(f"{req.user_id} is now {req.role}."), ephemeral=True)
+
+
+async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    due = req.due.at(ctx.now)
+    if due <= ctx.now:
+        raise InvalidTransition(
+            "That due time has already passed.", "Give a time in the future, e.g. 30m or 14:00."
+        )
+    task = await ctx.uow.tasks.add(
+        Task(
+            incident_id=incident.id,
+            number=await ctx.uow.tasks.next_number(incident.id),
+            title=req.title,
+            owner_id=req.owner_id,
+            created_by=ctx.actor.user_id,
+            created_at=ctx.now,
+            due_at=due,
+        )
+    )
+    assert task.id is not None
+    await reminders.arm(ctx.uow, incident.id, reminders.TASK, due, ctx.now, task_id=task.id)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "task",
+        f"T{task.number} “{task.title}” for {req.owner_id}, due {format_time(due, ctx.now)}",
+        actor_id=ctx.actor.user_id,
+        task=task.number,
+    )
+    incident_id, deps = incident.id, ctx.deps
+    ctx.later(lambda: ctx.chat.invite(incident.channel_id, [req.owner_id]), "invite owner")
+    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    ctx.later(
+        lambda: effects.say(
+            deps,
+            incident.platform,
+            incident.channel_id,
+            text(
+                (
+                    "📋 ",
+                    Strong(f"T{task.number}"),
+                    f" {task.title} — ",
+                    Mention(req.owner_id),
+                    f", due {format_time(due, ctx.now)} ({relative(due, ctx.now)}).",
+                )
+            ),
+        ),
+        "announce task",
+    )
+    return Reply(text(f"T{task.number} added."), ephemeral=True)
+
+
+async def list_tasks(ctx: Ctx, req: rq.ListTasks) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    tasks = await ctx.uow.tasks.of_incident(incident.id)
+    return Reply(render.task_list(incident, tasks, ctx.now), ephemeral=True)
+
+
+async def complete_task(ctx: Ctx, req: rq.CompleteTask) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    task = await ctx.uow.tasks.by_number(incident.id, req.number)
+    if task is None:
+        raise NotFound(
+            f"{incident_ref(incident.number)} has no task T{req.number}.",
+            "`/incident tasks` lists them.",
+        )
+    if task.done_at is not None:
+        raise InvalidTransition(f"T{task.number} is already done.")
+    task.done_at, task.done_by = ctx.now, ctx.actor.user_id
+    await ctx.uow.tasks.save(task)
+    await ctx.uow.reminders.cancel_pending(
+        incident.id, ctx.now, kind=reminders.TASK, task_id=task.id
+    )
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "task_done",
+        f"T{task.number} “{task.title}” done",
+        actor_id=ctx.actor.user_id,
+        task=task.number,
+    )
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    return Reply(text(f"T{task.number} “{task.title}” is done. ✅"))

@@ -1,0 +1,138 @@
+"""draft, edit, approve, reject."""
+
+from __future__ import annotations
+
+import hashlib
+
+from commands import approvals, effects
+from commands import requests as rq
+from commands.clockrules import cadence
+from commands.context import Ctx
+from commands.domain import OPEN_STATES, incident_ref, statement_ref
+from commands.errors import InvalidTransition
+from commands.ports import Reply, text
+from commands.templates import render
+from commands.timeparse import format_time, promised_update
+from storage import Incident, Statement, StatementRevision
+
+
+def content_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _from_template(ctx: Ctx, incident: Incident, name: str) -> tuple[str, str, bool]:
+    template = ctx.deps.templates[name]
+    summary = incident.resolution_summary or ""
+    body = render(
+        template,
+        title=incident.title,
+        state=incident.state,
+        next_update=format_time(ctx.now + cadence(incident), ctx.now),
+        hub_link=ctx.deps.hub_url(incident) or "",
+        signer=ctx.actor.name or ctx.actor.user_id,
+        summary=f"{summary.rstrip('.')}. " if summary else "",
+    )
+    return body, template.kind, template.preapproved
+
+
+async def create_statement(
+    ctx: Ctx, incident: Incident, *, template: str | None = None, body: str | None = None
+) -> Statement:
+    """Store a new draft (revision 1) and post it for votes after commit."""
+    assert incident.id is not None
+    if template is not None:
+        body, kind, preapproved = _from_template(ctx, incident, template)
+    else:
+        assert body is not None
+        kind = "update" if incident.state in OPEN_STATES else "resolution"
+        preapproved = False
+    number = await ctx.uow.statements.next_number(incident.id)
+    statement = Statement(
+        incident_id=incident.id,
+        number=number,
+        kind=kind,
+        template=template,
+        preapproved=preapproved,
+        state="draft",
+        author_id=ctx.actor.user_id,
+        revision=1,
+        body=body,
+        content_hash=content_hash(body),
+        signer=ctx.actor.name or ctx.actor.user_id,
+        created_at=ctx.now,
+        promised_next_update_at=promised_update(body, ctx.now),
+    )
+    await ctx.uow.statements.add(statement, ctx.actor.user_id)
+    source = f"template {template}" if template else "free text"
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "statement_drafted",
+        f"{statement_ref(number)} drafted ({kind}, {source}) by {ctx.actor.user_id}",
+        actor_id=ctx.actor.user_id,
+        statement=number,
+    )
+    statement_id = statement.id or 0
+    ctx.later(lambda: effects.post_draft(ctx.deps, statement_id), "post draft")
+    return statement
+
+
+async def draft(ctx: Ctx, req: rq.DraftStatement) -> Reply:
+    incident = ctx.need_incident()
+    statement = await create_statement(ctx, incident, template=req.template, body=req.text)
+    return Reply(
+        text(
+            f"{statement_ref(statement.number)} drafted for "
+            f"{incident_ref(incident.number)}: approvers react ✅ on it in "
+            f"#{incident.channel_name}."
+        ),
+        ephemeral=True,
+    )
+
+
+async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
+    incident = ctx.need_incident()
+    statement = await approvals.find_statement(ctx, incident, req.number)
+    approvals.refuse_unless_draft(statement)
+    assert statement.id is not None and incident.id is not None
+    if req.text == statement.body:
+        raise InvalidTransition(f"That is already the text of {statement_ref(statement.number)}.")
+    statement.revision += 1
+    statement.body, statement.content_hash = req.text, content_hash(req.text)
+    statement.state = "draft"
+    statement.promised_next_update_at = promised_update(req.text, ctx.now)
+    await ctx.uow.statements.save(statement)
+    await ctx.uow.statements.add_revision(
+        StatementRevision(
+            statement_id=statement.id,
+            revision=statement.revision,
+            body=req.text,
+            content_hash=statement.content_hash,
+            edited_by=ctx.actor.user_id,
+            created_at=ctx.now,
+        )
+    )
+    ref = statement_ref(statement.number)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "statement_edited",
+        f"{ref} edited by {ctx.actor.user_id} (revision {statement.revision}); "
+        "earlier approvals no longer count",
+        actor_id=ctx.actor.user_id,
+        statement=statement.number,
+        revision=statement.revision,
+    )
+    statement_id = statement.id
+    ctx.later(lambda: effects.post_draft(ctx.deps, statement_id), "post revised draft")
+    return Reply(
+        text(f"{ref} is now at revision {statement.revision}; it needs fresh approval."),
+        ephemeral=True,
+    )
+
+
+async def vote(ctx: Ctx, req: rq.Vote) -> Reply:
+    incident = ctx.need_incident()
+    statement = await approvals.find_statement(ctx, incident, req.number)
+    ballot = approvals.Ballot(statement, statement.revision, req.decision)
+    return await approvals.cast(ctx, incident, ballot)

@@ -1,0 +1,211 @@
+"""What the core needs from the outside world, and the neutral messages it speaks.
+
+Adapters implement ``ChatPlatform`` (Slack, Discord, console), ``Destination``
+(public places a statement goes) and ``Timer`` (APScheduler). Messages are built
+from segments so that user text is always plain text: a mention or a channel
+ping exists only where the core put one on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who typed or reacted: a platform user id plus the name to show."""
+
+    platform: str
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """Where something happened: platform, workspace (Slack team / Discord guild), channel."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+# --- message segments -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Ping one user on purpose."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ChannelPing:
+    """Ping everyone in the channel (only the escalation ladder uses this)."""
+
+
+@dataclass(frozen=True)
+class Strong:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+Segment = str | Mention | ChannelPing | Strong | Link
+Line = tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A neutral message: a title, lines of segments, optional label/value fields."""
+
+    lines: tuple[Line, ...] = ()
+    title: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    footer: str | None = None
+
+    def plain(self) -> str:
+        """Plain text rendering (console, notifications, fallbacks)."""
+        out: list[str] = []
+        if self.title:
+            out.append(self.title)
+        out.extend(render_plain(line) for line in self.lines)
+        out.extend(f"{label}: {value}" for label, value in self.fields)
+        if self.footer:
+            out.append(self.footer)
+        return "\n".join(out)
+
+
+def render_plain(line: Line) -> str:
+    parts: list[str] = []
+    for segment in line:
+        if isinstance(segment, str):
+            parts.append(segment)
+        elif isinstance(segment, Mention):
+            parts.append(f"@{segment.user_id}")
+        elif isinstance(segment, ChannelPing):
+            parts.append("@here")
+        elif isinstance(segment, Strong):
+            parts.append(segment.text)
+        else:
+            parts.append(f"{segment.label} <{segment.url}>")
+    return "".join(parts)
+
+
+def text(*lines: str | Line) -> Message:
+    """A message from plain strings and/or segment tuples."""
+    return Message(lines=tuple((line,) if isinstance(line, str) else line for line in lines))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler returns to the person who asked."""
+
+    message: Message
+    ephemeral: bool = False
+    is_error: bool = False
+
+    @property
+    def plain(self) -> str:
+        return self.message.plain()
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class NewChannel:
+    channel_id: str
+    name: str
+
+
+class ChatPlatform(Protocol):
+    """The chat a team works in (one per platform)."""
+
+    name: str
+
+    async def create_channel(self, workspace_id: str, name: str, topic: str) -> NewChannel: ...
+
+    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None: ...
+
+    async def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef: ...
+
+    async def update(self, ref: MessageRef, message: Message) -> None: ...
+
+    async def pin(self, ref: MessageRef) -> None: ...
+
+    async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None: ...
+
+    async def notify(self, channel_id: str, user_id: str, message: Message) -> None:
+        """Tell one user something only they see (ephemeral where the platform has it)."""
+        ...
+
+    async def in_group(self, workspace_id: str, user_id: str, group_id: str) -> bool:
+        """Is the user in a platform group (Slack user group, Discord role)?"""
+        ...
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything a destination needs to publish one approved statement."""
+
+    delivery_id: int
+    incident_id: int
+    incident_ref: str
+    incident_title: str
+    severity: str
+    state: str
+    statement_ref: str
+    kind: str
+    body: str
+    signer: str | None
+    published_at: datetime
+    hub_url: str | None = None
+
+
+class DeliveryFailed(Exception):
+    """A destination could not take the statement; ``retryable`` says whether to try again."""
+
+    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class Destination(Protocol):
+    """A public place approved statements go (a channel, the hub, a webhook, email)."""
+
+    key: str
+    label: str
+
+    async def deliver(self, publication: Publication) -> str:
+        """Publish and return the external id (message id, HTTP id...)."""
+        ...
+
+
+class Timer(Protocol):
+    """Something that calls ``Desk.run_due`` at (or soon after) a given time."""
+
+    def wake_at(self, when: datetime) -> None: ...
+
+
+@dataclass
+class NullTimer:
+    """A timer that only remembers what it was asked (tests drive ``run_due`` themselves)."""
+
+    requested: list[datetime] = field(default_factory=list)
+
+    def wake_at(self, when: datetime) -> None:
+        self.requested.append(when)

@@ -1,0 +1,269 @@
+"""The reminder ladders. APScheduler is only the alarm clock; these rows are the truth.
+
+Each reminder row is one rung. Firing claims the row atomically (so a rung fires
+once however many timers race), skips rungs that are already stale after
+downtime, sends the message for the rung that applies *now*, and inserts the next
+rung. A reminder whose subject changed (update published, task done, ETA moved,
+incident resolved) finds itself stale and does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from commands import effects
+from commands.context import Deps
+from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref
+from commands.ports import ChannelPing, Line, Mention, Message
+from commands.timeparse import format_duration, format_time
+from storage import Incident, Reminder, Task, UnitOfWork
+
+UPDATE, TASK, ETA = "update", "task", "eta"
+_MIN = timedelta(minutes=1)
+
+
+def rung_time(kind: str, due: datetime, step: int) -> datetime:
+    """When rung ``step`` of a ladder fires, relative to the due time."""
+    if kind == UPDATE:
+        # nudge -5, due now 0, commander +5, channel +15, then the channel every 15 min.
+        offsets = (-5, 0, 5, 15)
+        minutes = offsets[step] if step < len(offsets) else 15 * (step - 2)
+    elif kind == TASK:
+        minutes = (-15, 0, 5)[step]  # owner -15 and at due, commander once overdue
+    else:
+        minutes = (-15, 0)[step]  # ETA: warn before it passes, and when it has
+    return due + minutes * _MIN
+
+
+def last_step(kind: str) -> int | None:
+    return {UPDATE: None, TASK: 2, ETA: 1}[kind]
+
+
+def _latest_step(kind: str, due: datetime, first: int, now: datetime) -> int:
+    """The furthest rung (from ``first``) whose time has come: after downtime, skip ahead."""
+    step, final = first, last_step(kind)
+    while (final is None or step < final) and rung_time(kind, due, step + 1) <= now:
+        step += 1
+    return step
+
+
+async def arm(
+    uow: UnitOfWork,
+    incident_id: int,
+    kind: str,
+    due: datetime,
+    now: datetime,
+    task_id: int | None = None,
+) -> None:
+    """Cancel the pending ladder of this subject and start a new one at the next rung."""
+    await uow.reminders.cancel_pending(incident_id, now, kind=kind, task_id=task_id)
+    step, final = 0, last_step(kind)
+    while rung_time(kind, due, step) < now and (final is None or step < final):
+        step += 1
+    await uow.reminders.add(
+        Reminder(
+            incident_id=incident_id,
+            task_id=task_id,
+            kind=kind,
+            step=step,
+            due_at=due,
+            fire_at=max(rung_time(kind, due, step), now),
+        )
+    )
+
+
+async def arm_update_clock(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
+    assert incident.id is not None
+    if incident.next_update_due_at is None or incident.state not in OPEN_STATES:
+        await uow.reminders.cancel_pending(incident.id, now, kind=UPDATE)
+        return
+    await arm(uow, incident.id, UPDATE, incident.next_update_due_at, now)
+
+
+def _target(roles: dict[str, str], incident: Incident) -> str:
+    return roles.get(COMMS) or roles.get(COMMANDER) or incident.opened_by
+
+
+def _update_message(
+    step: int, incident: Incident, roles: dict[str, str], due: datetime, now: datetime
+) -> tuple[Line, str]:
+    ref = incident_ref(incident.number)
+    owner = _target(roles, incident)
+    commander = roles.get(COMMANDER) or incident.opened_by
+    since = (
+        f"since {format_time(incident.last_public_update_at, now)}"
+        if incident.last_public_update_at
+        else "at all yet"
+    )
+    if step == 0:
+        return (
+            (
+                "⏰ ",
+                Mention(owner),
+                f" the next public update for {ref} is due at "
+                f"{format_time(due, now)} (in {format_duration(due - now)}). "
+                "Draft it now: `/incident draft holding` — “still working on it” is an update.",
+            ),
+            "update due soon",
+        )
+    if step == 1:
+        return (
+            (
+                "⏰ ",
+                Mention(owner),
+                f" a public update for {ref} is due now. "
+                "`/incident draft holding` gives you approved wording.",
+            ),
+            "update due now",
+        )
+    late = format_duration(now - due)
+    if step == 2:
+        return (
+            (
+                "⚠️ ",
+                Mention(commander),
+                f" the public update for {ref} is {late} overdue (comms: ",
+                Mention(owner),
+                "). The public has heard nothing ",
+                since,
+                ".",
+            ),
+            "update overdue: commander told",
+        )
+    return (
+        (
+            "🚨 ",
+            ChannelPing(),
+            f" {ref}'s public update is {late} overdue; the public has "
+            f"heard nothing {since}. Anyone who can: `/incident draft holding` and approve it.",
+        ),
+        "update overdue: channel told",
+    )
+
+
+def _task_message(step: int, task: Task, roles: dict[str, str], now: datetime) -> tuple[Line, str]:
+    if step == 0:
+        return (
+            (
+                "⏰ ",
+                Mention(task.owner_id),
+                f" task T{task.number} “{task.title}” is due at {format_time(task.due_at, now)}.",
+            ),
+            "task due soon",
+        )
+    if step == 1:
+        return (
+            (
+                "⏰ ",
+                Mention(task.owner_id),
+                f" task T{task.number} “{task.title}” is due now. "
+                f"`/incident done {task.number}` when it is.",
+            ),
+            "task due now",
+        )
+    commander = roles.get(COMMANDER) or task.created_by
+    return (
+        (
+            "⚠️ ",
+            Mention(commander),
+            f" task T{task.number} “{task.title}” (owner ",
+            Mention(task.owner_id),
+            f") is {format_duration(now - task.due_at)} overdue.",
+        ),
+        "task overdue: commander told",
+    )
+
+
+def _eta_message(step: int, incident: Incident, roles: dict[str, str], now: datetime) -> Line:
+    assert incident.eta_at is not None
+    owner, eta = _target(roles, incident), format_time(incident.eta_at, now)
+    if step == 0:
+        return (
+            "⏳ ",
+            Mention(owner),
+            f" the fix time promised to the public ({eta}) passes in "
+            f"{format_duration(incident.eta_at - now)}. If it will be missed, say so before "
+            "it passes: draft an update with a new time, then `/incident eta <time>`.",
+        )
+    return (
+        "⏳ ",
+        Mention(owner),
+        f" the promised fix time ({eta}) has passed. Tell the public "
+        "where things stand and when to expect the next update.",
+    )
+
+
+async def fire(deps: Deps, reminder_id: int) -> bool:
+    """Fire one due reminder if nobody else has; True when a message went out."""
+    now = deps.clock.now()
+    async with deps.store.unit_of_work() as uow:
+        reminder = await uow.reminders.get(reminder_id)
+        if reminder is None or not await uow.reminders.claim(reminder_id, now):
+            return False
+        incident = await uow.incidents.get(reminder.incident_id)
+        if incident is None or incident.state not in OPEN_STATES:
+            return False
+        roles = await effects.roles_of(uow, reminder.incident_id)
+        line = await _rung(deps, uow, reminder, incident, roles, now)
+        if line is None:
+            return False
+    await effects.say(deps, incident.platform, incident.channel_id, Message(lines=(line,)))
+    return True
+
+
+async def _next(uow: UnitOfWork, reminder: Reminder, step: int) -> None:
+    final = last_step(reminder.kind)
+    if final is not None and step >= final:
+        return
+    await uow.reminders.add(
+        Reminder(
+            incident_id=reminder.incident_id,
+            task_id=reminder.task_id,
+            kind=reminder.kind,
+            step=step + 1,
+            due_at=reminder.due_at,
+            fire_at=rung_time(reminder.kind, reminder.due_at, step + 1),
+        )
+    )
+
+
+async def _rung(
+    deps: Deps,
+    uow: UnitOfWork,
+    reminder: Reminder,
+    incident: Incident,
+    roles: dict[str, str],
+    now: datetime,
+) -> Line | None:
+    """Decide what this reminder says now (or that it is stale) and queue the next rung."""
+    assert incident.id is not None
+    step = _latest_step(reminder.kind, reminder.due_at, reminder.step, now)
+    if reminder.kind == UPDATE:
+        if incident.next_update_due_at != reminder.due_at:
+            return None
+        if incident.snoozed_until and incident.snoozed_until > now:
+            await uow.reminders.add(
+                Reminder(
+                    incident_id=incident.id,
+                    kind=UPDATE,
+                    step=reminder.step,
+                    due_at=reminder.due_at,
+                    fire_at=incident.snoozed_until,
+                )
+            )
+            return None
+        line, what = _update_message(step, incident, roles, reminder.due_at, now)
+    elif reminder.kind == TASK:
+        task = await uow.tasks.get(reminder.task_id) if reminder.task_id else None
+        if task is None or task.done_at is not None or task.due_at != reminder.due_at:
+            return None
+        line, what = _task_message(step, task, roles, now)
+    else:
+        if incident.eta_at != reminder.due_at:
+            return None
+        line, what = _eta_message(step, incident, roles, now), "ETA warning"
+    await _next(uow, reminder, step)
+    await uow.timeline.add(
+        incident.id, now, "reminder", f"Reminder: {what}", kind_of=reminder.kind, step=step
+    )
+    return line

@@ -1,0 +1,416 @@
+"""Queries, grouped by table, used inside one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Approval,
+    Delivery,
+    Incident,
+    ProcessedEvent,
+    Reminder,
+    RoleAssignment,
+    Statement,
+    StatementRevision,
+    Task,
+    TimelineEvent,
+)
+
+OPEN_STATES = ("investigating", "identified", "monitoring")
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+
+class Incidents(_Repo):
+    async def add(self, incident: Incident) -> Incident:
+        await self._add(incident)
+        return incident
+
+    async def next_number(self, platform: str, workspace_id: str) -> int:
+        query = select(func.max(Incident.number)).where(
+            Incident.platform == platform, Incident.workspace_id == workspace_id
+        )
+        return int((await self.session.exec(query)).one() or 0) + 1
+
+    async def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
+        query = select(Incident).where(Incident.id == incident_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.exec(query)).first()
+
+    async def by_channel(self, platform: str, channel_id: str) -> Incident | None:
+        query = select(Incident).where(
+            Incident.platform == platform, Incident.channel_id == channel_id
+        )
+        return (await self.session.exec(query)).first()
+
+    async def by_number(self, platform: str, workspace_id: str, number: int) -> Incident | None:
+        query = select(Incident).where(
+            Incident.platform == platform,
+            Incident.workspace_id == workspace_id,
+            Incident.number == number,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def open_in(self, platform: str, workspace_id: str) -> Sequence[Incident]:
+        query = (
+            select(Incident)
+            .where(
+                Incident.platform == platform,
+                Incident.workspace_id == workspace_id,
+                col(Incident.state).in_(OPEN_STATES),
+            )
+            .order_by(col(Incident.number))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def save(self, incident: Incident) -> None:
+        await self._add(incident)
+
+
+class Roles(_Repo):
+    async def current(self, incident_id: int) -> Sequence[RoleAssignment]:
+        query = (
+            select(RoleAssignment)
+            .where(
+                RoleAssignment.incident_id == incident_id, col(RoleAssignment.ended_at).is_(None)
+            )
+            .order_by(col(RoleAssignment.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def holder(self, incident_id: int, role: str) -> str | None:
+        for assignment in await self.current(incident_id):
+            if assignment.role == role:
+                return assignment.user_id
+        return None
+
+    async def assign(
+        self, incident_id: int, role: str, user_id: str, by: str, now: datetime
+    ) -> str | None:
+        """Give ``role`` to ``user_id``; returns whoever held it before."""
+        previous = None
+        for assignment in await self.current(incident_id):
+            if assignment.role == role:
+                previous = assignment.user_id
+                assignment.ended_at = now
+                self.session.add(assignment)
+        await self._add(
+            RoleAssignment(
+                incident_id=incident_id, role=role, user_id=user_id, assigned_by=by, assigned_at=now
+            )
+        )
+        return previous
+
+
+class Tasks(_Repo):
+    async def next_number(self, incident_id: int) -> int:
+        query = select(func.max(Task.number)).where(Task.incident_id == incident_id)
+        return int((await self.session.exec(query)).one() or 0) + 1
+
+    async def add(self, task: Task) -> Task:
+        await self._add(task)
+        return task
+
+    async def get(self, task_id: int) -> Task | None:
+        return await self.session.get(Task, task_id)
+
+    async def by_number(self, incident_id: int, number: int) -> Task | None:
+        query = select(Task).where(Task.incident_id == incident_id, Task.number == number)
+        return (await self.session.exec(query)).first()
+
+    async def of_incident(self, incident_id: int) -> Sequence[Task]:
+        query = select(Task).where(Task.incident_id == incident_id).order_by(col(Task.number))
+        return (await self.session.exec(query)).all()
+
+    async def save(self, task: Task) -> None:
+        await self._add(task)
+
+
+class Statements(_Repo):
+    async def next_number(self, incident_id: int) -> int:
+        query = select(func.max(Statement.number)).where(Statement.incident_id == incident_id)
+        return int((await self.session.exec(query)).one() or 0) + 1
+
+    async def add(self, statement: Statement, edited_by: str) -> StatementRevision:
+        await self._add(statement)
+        assert statement.id is not None
+        revision = StatementRevision(
+            statement_id=statement.id,
+            revision=statement.revision,
+            body=statement.body,
+            content_hash=statement.content_hash,
+            edited_by=edited_by,
+            created_at=statement.created_at,
+        )
+        await self._add(revision)
+        return revision
+
+    async def add_revision(self, revision: StatementRevision) -> None:
+        await self._add(revision)
+
+    async def get(self, statement_id: int, *, for_update: bool = False) -> Statement | None:
+        query = select(Statement).where(Statement.id == statement_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.exec(query)).first()
+
+    async def by_number(
+        self, incident_id: int, number: int, *, for_update: bool = False
+    ) -> Statement | None:
+        query = select(Statement).where(
+            Statement.incident_id == incident_id, Statement.number == number
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.exec(query)).first()
+
+    async def of_incident(self, incident_id: int) -> Sequence[Statement]:
+        query = (
+            select(Statement)
+            .where(Statement.incident_id == incident_id)
+            .order_by(col(Statement.number))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def revision(self, statement_id: int, revision: int) -> StatementRevision | None:
+        query = select(StatementRevision).where(
+            StatementRevision.statement_id == statement_id,
+            StatementRevision.revision == revision,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def revision_by_message(
+        self, channel_id: str, message_id: str
+    ) -> StatementRevision | None:
+        query = select(StatementRevision).where(
+            StatementRevision.channel_id == channel_id,
+            StatementRevision.message_id == message_id,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def save(self, row: Statement | StatementRevision) -> None:
+        await self._add(row)
+
+    async def votes(self, statement_id: int, revision: int) -> Sequence[Approval]:
+        query = select(Approval).where(
+            Approval.statement_id == statement_id, Approval.revision == revision
+        )
+        return (await self.session.exec(query)).all()
+
+    async def set_vote(self, vote: Approval) -> None:
+        """Record a vote, replacing the same user's earlier vote on that revision."""
+        await self.session.exec(
+            delete(Approval).where(
+                col(Approval.statement_id) == vote.statement_id,
+                col(Approval.revision) == vote.revision,
+                col(Approval.user_id) == vote.user_id,
+            )
+        )
+        await self._add(vote)
+
+    async def withdraw_vote(
+        self, statement_id: int, revision: int, user_id: str, decision: str
+    ) -> bool:
+        result = await self.session.exec(
+            delete(Approval).where(
+                col(Approval.statement_id) == statement_id,
+                col(Approval.revision) == revision,
+                col(Approval.user_id) == user_id,
+                col(Approval.decision) == decision,
+            )
+        )
+        return _rowcount(result) > 0
+
+    async def transition(self, statement_id: int, source: str, target: str, **values: Any) -> bool:
+        """Move a statement between states only if it is still in ``source`` (atomic claim)."""
+        result = await self.session.exec(
+            update(Statement)
+            .where(col(Statement.id) == statement_id, col(Statement.state) == source)
+            .values(state=target, **values)
+        )
+        return _rowcount(result) == 1
+
+
+class Deliveries(_Repo):
+    async def add(self, delivery: Delivery) -> None:
+        await self._add(delivery)
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        return await self.session.get(Delivery, delivery_id)
+
+    async def of_statement(self, statement_id: int) -> Sequence[Delivery]:
+        query = (
+            select(Delivery).where(Delivery.statement_id == statement_id).order_by(col(Delivery.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def due_ids(self, now: datetime, limit: int = 100) -> list[int]:
+        query = (
+            select(Delivery.id)
+            .where(Delivery.state == "pending", col(Delivery.next_attempt_at) <= now)
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .limit(limit)
+        )
+        return [int(i) for i in (await self.session.exec(query)).all() if i is not None]
+
+    async def claim(self, delivery_id: int, now: datetime) -> bool:
+        """pending → sending, for exactly one worker."""
+        result = await self.session.exec(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "pending")
+            .values(state="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+        )
+        return _rowcount(result) == 1
+
+    async def release_stale(self, older_than: datetime) -> int:
+        """Deliveries left in ``sending`` by a process that died go back to pending."""
+        result = await self.session.exec(
+            update(Delivery)
+            .where(col(Delivery.state) == "sending", col(Delivery.claimed_at) < older_than)
+            .values(state="pending", next_attempt_at=older_than)
+        )
+        return _rowcount(result)
+
+    async def save(self, delivery: Delivery) -> None:
+        await self._add(delivery)
+
+    async def next_attempt_at(self) -> datetime | None:
+        query = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == "pending")
+        return (await self.session.exec(query)).one()
+
+
+class Reminders(_Repo):
+    async def add(self, reminder: Reminder) -> None:
+        await self._add(reminder)
+
+    async def cancel_pending(
+        self,
+        incident_id: int,
+        now: datetime,
+        *,
+        kind: str | None = None,
+        task_id: int | None = None,
+    ) -> None:
+        query = update(Reminder).where(
+            col(Reminder.incident_id) == incident_id,
+            col(Reminder.fired_at).is_(None),
+            col(Reminder.cancelled_at).is_(None),
+        )
+        if kind is not None:
+            query = query.where(col(Reminder.kind) == kind)
+        if task_id is not None:
+            query = query.where(col(Reminder.task_id) == task_id)
+        await self.session.exec(query.values(cancelled_at=now))
+
+    async def due(self, now: datetime, limit: int = 200) -> Sequence[Reminder]:
+        query = (
+            select(Reminder)
+            .where(
+                col(Reminder.fire_at) <= now,
+                col(Reminder.fired_at).is_(None),
+                col(Reminder.cancelled_at).is_(None),
+            )
+            .order_by(col(Reminder.fire_at), col(Reminder.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(query)).all()
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        return await self.session.get(Reminder, reminder_id)
+
+    async def claim(self, reminder_id: int, now: datetime) -> bool:
+        """Mark a reminder fired, for exactly one caller."""
+        result = await self.session.exec(
+            update(Reminder)
+            .where(
+                col(Reminder.id) == reminder_id,
+                col(Reminder.fired_at).is_(None),
+                col(Reminder.cancelled_at).is_(None),
+            )
+            .values(fired_at=now)
+        )
+        return _rowcount(result) == 1
+
+    async def next_fire_at(self) -> datetime | None:
+        query = select(func.min(Reminder.fire_at)).where(
+            col(Reminder.fired_at).is_(None), col(Reminder.cancelled_at).is_(None)
+        )
+        return (await self.session.exec(query)).one()
+
+
+class Timeline(_Repo):
+    async def add(
+        self,
+        incident_id: int,
+        at: datetime,
+        kind: str,
+        text: str,
+        actor_id: str | None = None,
+        **data: Any,
+    ) -> None:
+        await self._add(
+            TimelineEvent(
+                incident_id=incident_id, at=at, kind=kind, text=text, actor_id=actor_id, data=data
+            )
+        )
+
+    async def of_incident(self, incident_id: int) -> Sequence[TimelineEvent]:
+        query = (
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident_id)
+            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+        )
+        return (await self.session.exec(query)).all()
+
+
+class ProcessedEvents(_Repo):
+    async def first_time(self, key: str, now: datetime) -> bool:
+        """Record an event key; False when it was seen before (a redelivery)."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ProcessedEvent).values(key=key, at=now).on_conflict_do_nothing()
+        result = await self.session.exec(statement)
+        return _rowcount(result) == 1
+
+
+class UnitOfWork:
+    """One transaction, with a repository per table and after-commit callbacks."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.incidents = Incidents(session)
+        self.roles = Roles(session)
+        self.tasks = Tasks(session)
+        self.statements = Statements(session)
+        self.deliveries = Deliveries(session)
+        self.reminders = Reminders(session)
+        self.timeline = Timeline(session)
+        self.events = ProcessedEvents(session)
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._after_commit.append(callback)
+
+    def pending_after_commit(self) -> list[Callable[[], Awaitable[None]]]:
+        return list(self._after_commit)

@@ -1,0 +1,91 @@
+"""The async Store: engine, sessions and the unit of work.
+
+One command is one unit of work: everything it writes commits together or not
+at all. On SQLite, units of work that write are serialised in-process (SQLite
+has one writer anyway, and serialising here avoids ``database is locked``
+upgrades); PostgreSQL relies on row locks taken by the repositories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.repos import UnitOfWork
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Build an async engine with the settings each dialect needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        in_memory = parsed.database in (None, "", ":memory:")
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30},
+            poolclass=StaticPool if in_memory else None,
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Store:
+    """Owns the engine; hands out units of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A transaction: commit on success, roll back on any error.
+
+        Callbacks registered with ``uow.after_commit`` run once the commit has
+        succeeded (posting to chat, waking the timer): side effects never
+        announce something the database did not keep.
+        """
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+        try:
+            async with self._sessions() as session, session.begin():
+                uow = UnitOfWork(session)
+                yield uow
+            callbacks = uow.pending_after_commit()
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+        for callback in callbacks:
+            await callback()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from storage.migrate import upgrade_connection
+
+        async with self.engine.begin() as connection:
+            await connection.run_sync(upgrade_connection)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
