@@ -188,7 +188,7 @@ def _announce(ctx: Ctx, incident: Incident, line: Line) -> Reply:
         lambda: effects.say(ctx.deps, incident.platform, incident.channel_id, message),
         "announce vote outcome",
     )
-    return Reply(text(f"Done: {message.plain()}"), ephemeral=True)
+    return Reply(text("Your vote was counted."), ephemeral=True)
 
 
 async def find_statement(ctx: Ctx, incident: Incident, number: int) -> Statement:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -21,3 +25,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade_connection(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
+
+
+def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def schema_is_current(store: Store) -> bool:
+    async with store.engine.connect() as connection:
+        current = await connection.run_sync(_current_revision)
+    return current == _head_revision()

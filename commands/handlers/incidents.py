@@ -51,8 +51,8 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     )
     await clockrules.start(uow, ctx.deps, incident, now)
     ctx.incident = incident
+    _after_open(ctx, incident, commander)  # channel set up before the ack draft is posted
     ack = await create_statement(ctx, incident, template="ack")
-    _after_open(ctx, incident, commander, ack.id or 0)
     due = incident.next_update_due_at
     assert due is not None
     return Reply(
@@ -67,14 +67,13 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     )
 
 
-def _after_open(ctx: Ctx, incident: Incident, commander: str, ack_id: int) -> None:
+def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
     deps, chat = ctx.deps, ctx.chat
     assert incident.id is not None
     incident_id = incident.id
     members = list(dict.fromkeys([ctx.actor.user_id, commander]))
     ctx.later(lambda: chat.invite(incident.channel_id, members), "invite the team")
     ctx.later(lambda: effects.refresh_summary(deps, incident_id), "post summary")
-    ctx.later(lambda: effects.post_draft(deps, ack_id), "post acknowledgement draft")
     feed = deps.feeds.get(incident.platform)
     if feed:
         announcement = Message(

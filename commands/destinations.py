@@ -1,0 +1,40 @@
+"""A public chat channel as a destination, through the ChatPlatform port."""
+
+from __future__ import annotations
+
+from commands.ports import ChatPlatform, Line, Message, Publication, Strong
+
+KIND_LABELS = {
+    "ack": "Investigating",
+    "update": "Update",
+    "resolution": "Resolved",
+    "postmortem": "Post-incident summary",
+    "correction": "Correction",
+}
+
+
+def publication_message(publication: Publication) -> Message:
+    """How an approved statement reads in a public channel: plain user text, no pings."""
+    lines: list[Line] = [(publication.body,)]
+    if publication.signer:
+        lines.append((f"— {publication.signer}",))
+    if publication.hub_url:
+        lines.append((Strong("Status page: "), publication.hub_url))
+    kind = KIND_LABELS.get(publication.kind, publication.kind.capitalize())
+    return Message(
+        title=f"{kind}: {publication.incident_title}",
+        lines=tuple(lines),
+        footer=f"{publication.incident_ref} · {publication.severity.upper()} · "
+        f"{publication.published_at:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+class ChatChannelDestination:
+    """Posts approved statements to a public channel of a chat platform."""
+
+    def __init__(self, chat: ChatPlatform, channel_id: str, key: str, label: str) -> None:
+        self.chat, self.channel_id, self.key, self.label = chat, channel_id, key, label
+
+    async def deliver(self, publication: Publication) -> str:
+        ref = await self.chat.post(self.channel_id, publication_message(publication))
+        return ref.message_id
