@@ -11,12 +11,14 @@ from aiohttp import web
 from bot.console.platform import PLATFORM as CONSOLE
 from bot.console.platform import ConsoleChat
 from bot.http import build_http_app, start_http
+from bot.policy_file import load_policy_file
 from bot.scheduler import SchedulerTimer
 from bot.settings import Settings
 from commands.clock import Clock, ShiftedClock
 from commands.context import Deps
 from commands.desk import Desk
 from commands.destinations import ChatChannelDestination
+from commands.policy import PolicyError
 from commands.ports import ChatPlatform, Destination
 from storage import Store
 from storage.migrate import schema_is_current
@@ -86,6 +88,10 @@ async def start(
 ) -> Runtime:
     """Build and start the bot. With ``console_write`` the console platform is on."""
     clock = clock or ShiftedClock()
+    try:
+        cadence, templates = load_policy_file(settings.candor_config)
+    except PolicyError as error:
+        raise StartupError(str(error)) from error
     store = Store(settings.database_url)
     try:
         await prepare_database(store)
@@ -111,6 +117,8 @@ async def start(
         timer=timer,
         destinations=build_destinations(destination_entries, platforms),
         approval=settings.approval_policy(),
+        cadence=cadence,
+        templates=templates,
         feeds=feeds,
         public_url=settings.public_url,
     )

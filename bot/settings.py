@@ -15,7 +15,9 @@ def split_list(value: str) -> list[str]:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///./candor.db"
     slack_bot_token: SecretStr | None = None

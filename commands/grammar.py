@@ -246,17 +246,23 @@ def _suggest(word: str) -> str:
     return f"{hint}Commands: {', '.join(VERBS)}. Try `/incident help`."
 
 
+def _first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any whitespace (a newline, a full-width space)."""
+    words = text.split(None, 1)
+    return (words[0], words[1]) if len(words) == 2 else (text.strip(), "")
+
+
 def parse(text: str) -> rq.Command:
     """Parse the text after ``/incident``; raises ``UsageError`` with the fix."""
     text = text.strip()
     if text.lower().startswith("/incident"):
         text = text[len("/incident") :].strip()
     incident_number = None
-    head, _, rest = text.partition(" ")
+    head, rest = _first_word(text)
     target = _INCIDENT.match(head)
     if head.lower().startswith("inc-") and target:
         incident_number = int(target.group(1))
-        head, _, rest = rest.strip().partition(" ")
+        head, rest = _first_word(rest)
     verb = VERBS.get(head.lower())
     if verb is None:
         if not head:

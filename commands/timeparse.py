@@ -20,7 +20,7 @@ TIME_HELP = "30m, 2h, 1d, a UTC time like 14:00, or ISO 8601 like 2026-05-01T14:
 def parse_duration(value: str) -> timedelta | None:
     """``30m``, ``2h``, ``1h30m``, ``1d``, or bare minutes; None if it is not a duration."""
     value = value.strip().lower()
-    if value.isdigit() and len(value) <= 5:
+    if value.isdecimal() and len(value) <= 5:
         return timedelta(minutes=int(value))
     position, minutes = 0, 0
     for match in _DURATION.finditer(value):
@@ -64,11 +64,11 @@ def parse_when(value: str) -> When | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return When(absolute=parsed.astimezone(UTC))
+    except (ValueError, OverflowError):  # not a date, or outside year 1..9999 in UTC
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return When(absolute=parsed.astimezone(UTC))
 
 
 def format_time(moment: datetime, now: datetime) -> str:

@@ -79,7 +79,11 @@ async def create_statement(
 
 async def draft(ctx: Ctx, req: rq.DraftStatement) -> Reply:
     incident = ctx.need_incident()
-    statement = await create_statement(ctx, incident, template=req.template, body=req.text)
+    template = req.template
+    if template is None and req.text and req.text.lower() in ctx.deps.templates:
+        template = req.text.lower()  # a template added in CANDOR_CONFIG
+    body = None if template else req.text
+    statement = await create_statement(ctx, incident, template=template, body=body)
     return Reply(
         text(
             f"{statement_ref(statement.number)} drafted for "
