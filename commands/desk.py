@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -192,6 +193,7 @@ class Desk:
         now = self.deps.clock.now()
         async with self.deps.store.unit_of_work() as uow:
             released = await uow.deliveries.release_stale(now - outbox.STALE_SENDING)
+            await uow.events.forget_before(now - timedelta(days=1))
         if released:
             log.info("re-queued %d deliveries left in flight by a previous run", released)
         await self.rearm()

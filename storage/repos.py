@@ -393,6 +393,10 @@ class ProcessedEvents(_Repo):
         result = await self.session.exec(statement)
         return _rowcount(result) == 1
 
+    async def forget_before(self, moment: datetime) -> None:
+        """Platforms redeliver within minutes; keys older than that are only clutter."""
+        await self.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.at) < moment))
+
 
 class UnitOfWork:
     """One transaction, with a repository per table and after-commit callbacks."""
