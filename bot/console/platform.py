@@ -11,40 +11,16 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from commands.ports import (
-    ChannelPing,
-    Line,
-    Mention,
-    Message,
-    MessageRef,
-    NewChannel,
-    Strong,
-)
+from commands.ports import Message, MessageRef, NewChannel, render_plain
 
 PLATFORM = "console"
 WORKSPACE = "local"
 DEFAULT_CHANNELS = ("general", "incidents", "public")
 
 
-def render_line(line: Line) -> str:
-    parts = []
-    for segment in line:
-        if isinstance(segment, str):
-            parts.append(segment)
-        elif isinstance(segment, Mention):
-            parts.append(f"@{segment.user_id}")
-        elif isinstance(segment, ChannelPing):
-            parts.append("@here")
-        elif isinstance(segment, Strong):
-            parts.append(segment.text)
-        else:
-            parts.append(f"{segment.label} ({segment.url})")
-    return "".join(parts)
-
-
 def render(message: Message) -> str:
     lines = [f"【{message.title}】"] if message.title else []
-    lines.extend(render_line(line) for line in message.lines)
+    lines.extend(render_plain(line) for line in message.lines)
     lines.extend(f"{label}: {value}" for label, value in message.fields)
     if message.footer:
         lines.append(f"  ({message.footer})")
