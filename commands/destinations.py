@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from commands.ports import ChatPlatform, Line, Message, Publication, Strong
+from commands.ports import (
+    ChatError,
+    ChatPlatform,
+    DeliveryFailed,
+    Line,
+    Message,
+    Publication,
+    Strong,
+)
 
 KIND_LABELS = {
     "ack": "Investigating",
@@ -36,5 +44,8 @@ class ChatChannelDestination:
         self.chat, self.channel_id, self.key, self.label = chat, channel_id, key, label
 
     async def deliver(self, publication: Publication) -> str:
-        ref = await self.chat.post(self.channel_id, publication_message(publication))
+        try:
+            ref = await self.chat.post(self.channel_id, publication_message(publication))
+        except ChatError as error:
+            raise DeliveryFailed(error.reason, retryable=error.retryable) from error
         return ref.message_id

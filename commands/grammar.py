@@ -28,7 +28,8 @@ from commands.errors import UsageError
 from commands.templates import TEMPLATE_NAMES
 from commands.timeparse import DURATION_HELP, TIME_HELP, parse_duration, parse_when
 
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$|^@([\w.-]+)$")
+# A user id is stored in 64 characters at most (storage.models).
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]{1,64})(?:\|[^>]*)?>$|^@([\w.-]{1,64})$")
 _STATEMENT = re.compile(r"^[sS]?(\d{1,6})$")
 _INCIDENT = re.compile(r"^(?:inc-|#)?(\d{1,7})$", re.IGNORECASE)
 

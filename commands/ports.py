@@ -129,8 +129,18 @@ class NewChannel:
     name: str
 
 
+class ChatError(Exception):
+    """The chat platform refused a call; ``reason`` is something a person can act on
+    (e.g. "the bot lacks the channels:manage scope")."""
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
 class ChatPlatform(Protocol):
-    """The chat a team works in (one per platform)."""
+    """The chat a team works in (one per platform). Refusals raise ``ChatError``."""
 
     name: str
 

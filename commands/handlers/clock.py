@@ -15,7 +15,10 @@ from storage import Incident
 def _open(ctx: Ctx) -> Incident:
     incident = ctx.need_incident()
     if incident.state not in OPEN_STATES:
-        raise InvalidTransition(f"{incident_ref(incident.number)} is resolved; its clock stopped.")
+        raise InvalidTransition(
+            f"{incident_ref(incident.number)} is resolved; its clock stopped.",
+            "If the problem is back, open a new incident: `/incident open <title>`.",
+        )
     return incident
 
 

@@ -135,7 +135,11 @@ async def set_state(ctx: Ctx, req: rq.SetState) -> Reply:
     _require_open(incident)
     assert incident.id is not None
     if incident.state == req.state:
-        raise InvalidTransition(f"{incident_ref(incident.number)} is already {req.state}.")
+        others = ", ".join(s for s in OPEN_STATES if s != req.state)
+        raise InvalidTransition(
+            f"{incident_ref(incident.number)} is already {req.state}.",
+            f"Move it to {others}, or `/incident resolve` it.",
+        )
     before, incident.state = incident.state, req.state
     await ctx.uow.incidents.save(incident)
     await ctx.uow.timeline.add(

@@ -19,7 +19,10 @@ async def assign(ctx: Ctx, req: rq.AssignRole) -> Reply:
         incident.id, req.role, req.user_id, ctx.actor.user_id, ctx.now
     )
     if previous == req.user_id:
-        raise InvalidTransition(f"They already are {req.role}.")
+        raise InvalidTransition(
+            f"{req.user_id} already is {req.role}.",
+            "Nothing to change; `/incident status` shows every owner.",
+        )
     await ctx.uow.timeline.add(
         incident.id,
         ctx.now,
@@ -124,7 +127,9 @@ async def complete_task(ctx: Ctx, req: rq.CompleteTask) -> Reply:
             "`/incident tasks` lists them.",
         )
     if task.done_at is not None:
-        raise InvalidTransition(f"T{task.number} is already done.")
+        raise InvalidTransition(
+            f"T{task.number} is already done.", "`/incident tasks` shows what is still open."
+        )
     task.done_at, task.done_by = ctx.now, ctx.actor.user_id
     await ctx.uow.tasks.save(task)
     await ctx.uow.reminders.cancel_pending(

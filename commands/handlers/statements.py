@@ -100,7 +100,10 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
     approvals.refuse_unless_draft(statement)
     assert statement.id is not None and incident.id is not None
     if req.text == statement.body:
-        raise InvalidTransition(f"That is already the text of {statement_ref(statement.number)}.")
+        raise InvalidTransition(
+            f"That is already the text of {statement_ref(statement.number)}.",
+            "Change the wording, or approve it as it is with ✅.",
+        )
     statement.revision += 1
     statement.body, statement.content_hash = req.text, content_hash(req.text)
     statement.state = "draft"

@@ -147,3 +147,19 @@ async def test_user_text_in_a_statement_cannot_ping_anyone(
     post = team.public_posts()[-1]
     assert "<!channel>" in post.text  # shown as text...
     assert not post.pings_channel() and post.mentions() == []  # ...never as a ping
+
+
+async def test_a_public_channel_the_platform_refuses_is_a_readable_failure(
+    store: Store, clock: FakeClock, chat: RecordingChat
+) -> None:
+    team = _team(store, clock, chat)
+    chat.fail_post_to.add(PUBLIC)
+    await team.open("alice")
+    await team.react("alice", "S1")
+    await team.settle()
+    channel = team.where["alice"]
+    assert any(
+        "did not reach #public" in t and f"cannot post to {PUBLIC}" in t
+        for t in team.chat.texts(channel)
+    )
+    assert [d.state for d in await _deliveries(team)] == ["failed"]

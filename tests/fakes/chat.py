@@ -7,10 +7,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from commands.ports import ChannelPing, Mention, Message, MessageRef, NewChannel
+from commands.ports import ChannelPing, ChatError, Mention, Message, MessageRef, NewChannel
 
 
-class ChatDown(Exception):
+class ChatDown(ChatError):
     """The fake platform refusing, as a real one would with an API error."""
 
 
