@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from commands import approvals, outbox, reminders
@@ -22,7 +22,7 @@ from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import needs_incident, parse
 from commands.handlers import clock, incidents, people, statements
 from commands.policy import APPROVE, REJECT, normalise_emoji
-from commands.ports import Actor, ChannelRef, Reply, text
+from commands.ports import Actor, ChannelRef, ChatError, Reply, text
 from storage import Incident, UnitOfWork
 
 log = logging.getLogger("candor.desk")
@@ -64,6 +64,18 @@ class Reaction:
 
 def _error_reply(error: CommandError) -> Reply:
     return Reply(text(*str(error).split("\n")), ephemeral=True, is_error=True)
+
+
+def _chat_refused(error: ChatError) -> Reply:
+    log.warning("chat platform refused: %s", error.reason)
+    return Reply(
+        text(
+            f"The chat platform refused: {error.reason}. Nothing was changed; "
+            "fix that and try again."
+        ),
+        ephemeral=True,
+        is_error=True,
+    )
 
 
 def _crash_reply() -> Reply:
@@ -108,6 +120,8 @@ class Desk:
                 reply = await handler(ctx, command.request)
         except CommandError as error:
             return _error_reply(error)
+        except ChatError as error:
+            return _chat_refused(error)
         except Exception:
             return _crash_reply()
         await self.rearm()
@@ -128,16 +142,21 @@ class Desk:
                 if revision is None:
                     return None
                 ctx = await self._context(uow, reaction.actor, reaction.channel, reaction.event_key)
-                statement = await uow.statements.get(revision.statement_id, for_update=True)
+                # Lock the incident, then the statement: the order commands take them in, so
+                # a reaction racing `/incident approve` cannot deadlock (PostgreSQL).
+                statement = await uow.statements.get(revision.statement_id)
                 assert statement is not None
-                ctx.incident = await uow.incidents.get(statement.incident_id)
-                assert ctx.incident is not None
+                ctx.incident = await uow.incidents.get(statement.incident_id, for_update=True)
+                statement = await uow.statements.get(revision.statement_id, for_update=True)
+                assert statement is not None and ctx.incident is not None
                 ballot = approvals.Ballot(
                     statement, revision.revision, decision, reaction.added, source="reaction"
                 )
                 reply = await approvals.cast(ctx, ctx.incident, ballot)
         except CommandError as error:
             return _error_reply(error)
+        except ChatError as error:
+            return _chat_refused(error)
         except Exception:
             return _crash_reply()
         await self.rearm()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, delete, func, update
+from sqlalchemy import CursorResult, Select, delete, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -26,6 +26,7 @@ from storage.models import (
 )
 
 OPEN_STATES = ("investigating", "identified", "monitoring")
+_Query = TypeVar("_Query", bound=Select[Any])
 
 
 def _rowcount(result: Any) -> int:
@@ -39,6 +40,12 @@ class _Repo:
     async def _add(self, row: Any) -> None:
         self.session.add(row)
         await self.session.flush()
+
+
+def _locked(query: _Query) -> _Query:
+    """SELECT ... FOR UPDATE whose result overwrites an object this session already
+    loaded: the row as locked (perhaps just changed by another transaction), not a stale copy."""
+    return query.with_for_update().execution_options(populate_existing=True)
 
 
 class Incidents(_Repo):
@@ -55,7 +62,7 @@ class Incidents(_Repo):
     async def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
         query = select(Incident).where(Incident.id == incident_id)
         if for_update:
-            query = query.with_for_update()
+            query = _locked(query)
         return (await self.session.exec(query)).first()
 
     async def by_channel(self, platform: str, channel_id: str) -> Incident | None:
@@ -172,7 +179,7 @@ class Statements(_Repo):
     async def get(self, statement_id: int, *, for_update: bool = False) -> Statement | None:
         query = select(Statement).where(Statement.id == statement_id)
         if for_update:
-            query = query.with_for_update()
+            query = _locked(query)
         return (await self.session.exec(query)).first()
 
     async def by_number(
@@ -182,7 +189,7 @@ class Statements(_Repo):
             Statement.incident_id == incident_id, Statement.number == number
         )
         if for_update:
-            query = query.with_for_update()
+            query = _locked(query)
         return (await self.session.exec(query)).first()
 
     async def of_incident(self, incident_id: int) -> Sequence[Statement]:
