@@ -198,9 +198,13 @@ async def fire(deps: Deps, reminder_id: int) -> bool:
     now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
         reminder = await uow.reminders.get(reminder_id)
-        if reminder is None or not await uow.reminders.claim(reminder_id, now):
+        if reminder is None:
             return False
-        incident = await uow.incidents.get(reminder.incident_id)
+        # The incident is locked before the reminder is claimed, in the order commands take
+        # them (incident, then its reminders), so a command and a firing rung cannot deadlock.
+        incident = await uow.incidents.get(reminder.incident_id, for_update=True)
+        if not await uow.reminders.claim(reminder_id, now):
+            return False
         if incident is None or incident.state not in OPEN_STATES:
             return False
         roles = await effects.roles_of(uow, reminder.incident_id)
