@@ -82,7 +82,8 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
                 statement=statement.number,
             )
             ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
-        return Reply(text(f"Your {ballot.decision} of {ref} was withdrawn."), ephemeral=True)
+            return Reply(text(f"Your {ballot.decision} of {ref} was withdrawn."), ephemeral=True)
+        return Reply(text(f"You had no {ballot.decision} on {ref} to withdraw."), ephemeral=True)
     if ballot.decision == APPROVE and (problems := blocking_problems(statement.body)):
         return await _ignore(
             ctx,
@@ -157,7 +158,10 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
             text(f"Vote recorded on {ref}: {len(counted)} of {needed} approvals{note}."),
             ephemeral=True,
         )
-    await ctx.uow.statements.transition(statement.id, "draft", "approved", approved_at=ctx.now)
+    if not await ctx.uow.statements.transition(
+        statement.id, "draft", "approved", approved_at=ctx.now
+    ):
+        return Reply(text(f"{ref} was approved a moment ago."), ephemeral=True)
     labels = await outbox.enqueue(ctx.uow, ctx.deps, statement, ctx.now)
     approvers = [Mention(v.user_id) for v in counted]
     await ctx.uow.timeline.add(

@@ -128,12 +128,15 @@ async def _record(
 
 async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
     """The first successful delivery publishes the statement and resets the clock (once)."""
-    if not await uow.statements.transition(statement_id, "approved", "published", published_at=now):
-        return
     statement = await uow.statements.get(statement_id)
     assert statement is not None
+    # Incident first, then the statement: the lock order of commands and reactions.
     incident = await uow.incidents.get(statement.incident_id, for_update=True)
     assert incident is not None and incident.id is not None
+    if not await uow.statements.transition(statement_id, "approved", "published", published_at=now):
+        return
+    statement = await uow.statements.get(statement_id, for_update=True)
+    assert statement is not None
     await clockrules.public_update_published(uow, deps, incident, statement, now)
     await uow.timeline.add(
         incident.id,

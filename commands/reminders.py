@@ -55,10 +55,17 @@ async def arm(
     now: datetime,
     task_id: int | None = None,
 ) -> None:
-    """Cancel the pending ladder of this subject and start a new one at the next rung."""
+    """Cancel the pending ladder of this subject and start a new one at the next rung.
+
+    Rungs before the due time that have already passed are skipped (no "due in 5 min"
+    for something due in 2). Once the due time itself has passed, the rung that applies
+    now fires at once: a cadence change that makes an update overdue is said straight away.
+    """
     await uow.reminders.cancel_pending(incident_id, now, kind=kind, task_id=task_id)
-    step, final = 0, last_step(kind)
-    while rung_time(kind, due, step) < now and (final is None or step < final):
+    step = 0
+    if due <= now:
+        step = _latest_step(kind, due, 0, now)
+    while rung_time(kind, due, step) < due and rung_time(kind, due, step) < now:
         step += 1
     await uow.reminders.add(
         Reminder(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from commands import effects, reminders, render
 from commands import requests as rq
 from commands.context import Ctx
-from commands.domain import incident_ref
+from commands.domain import OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition, NotFound
 from commands.ports import Mention, Reply, Strong, text
 from commands.timeparse import format_time, relative
@@ -78,7 +78,10 @@ async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
         )
     )
     assert task.id is not None
-    await reminders.arm(ctx.uow, incident.id, reminders.TASK, due, ctx.now, task_id=task.id)
+    # A resolved incident's channel goes quiet: follow-up tasks are listed, not chased.
+    is_open = incident.state in OPEN_STATES
+    if is_open:
+        await reminders.arm(ctx.uow, incident.id, reminders.TASK, due, ctx.now, task_id=task.id)
     await ctx.uow.timeline.add(
         incident.id,
         ctx.now,
@@ -107,7 +110,8 @@ async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
         ),
         "announce task",
     )
-    return Reply(text(f"T{task.number} added."), ephemeral=True)
+    quiet = "" if is_open else f" {incident_ref(incident.number)} is resolved: no reminders."
+    return Reply(text(f"T{task.number} added.{quiet}"), ephemeral=True)
 
 
 async def list_tasks(ctx: Ctx, req: rq.ListTasks) -> Reply:

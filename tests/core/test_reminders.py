@@ -456,3 +456,33 @@ async def test_rungs_firing_while_people_type_commands(
     await team.settle()
     async with team.store.unit_of_work() as uow:
         assert await uow.reminders.due(clock.now()) == []  # nothing left behind, overdue
+
+
+async def test_a_cadence_change_that_makes_the_update_overdue_is_said_at_once(team: Team) -> None:
+    await team.open("alice", "/incident open Search slow sev3")  # cadence 60 min
+    await team.react("alice", "S1")
+    await team.settle()
+    channel = team.where["alice"]
+    await team.later(minutes=25)
+    before = len(team.chat.in_channel(channel))
+    await ok(team.say("alice", "/incident cadence 20m"))  # due 5 min ago now
+    await team.settle()
+    said = [s.text for s in team.chat.in_channel(channel)[before:]]
+    assert any("public update for INC-1 is 5 min overdue" in t for t in said), said
+
+
+async def test_taking_back_a_reaction_you_never_counted_says_so(team: Team) -> None:
+    await team.open("alice")
+    reply = await team.react("alice", "S1", added=False)
+    assert reply is not None and "no approve on S1 to withdraw" in reply.plain
+
+
+async def test_a_follow_up_task_on_a_resolved_incident_says_it_will_not_be_chased(
+    team: Team,
+) -> None:
+    await team.open("alice")
+    await ok(team.say("alice", "/incident resolve"))
+    reply = await team.say("alice", "/incident task @dan 1h Write the postmortem")
+    assert not reply.is_error and "resolved: no reminders" in reply.plain
+    listing = await team.say("alice", "/incident tasks")
+    assert "Write the postmortem" in listing.plain
