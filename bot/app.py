@@ -14,6 +14,7 @@ from bot.http import build_http_app, start_http
 from bot.policy_file import load_policy_file
 from bot.scheduler import SchedulerTimer
 from bot.settings import Settings
+from bot.slack.runtime import SlackAdapter, SlackConfigError
 from commands.clock import Clock, ShiftedClock
 from commands.context import Deps
 from commands.desk import Desk
@@ -25,27 +26,28 @@ from storage.migrate import schema_is_current
 
 log = logging.getLogger("candor")
 
+DestinationFactory = Callable[[str], Destination]
+
 
 class StartupError(Exception):
     """Configuration or environment problem; shown to the operator without a traceback."""
 
 
 def build_destinations(
-    entries: list[str], platforms: dict[str, ChatPlatform]
+    entries: list[str], factories: dict[str, DestinationFactory]
 ) -> dict[str, Destination]:
     """``PUBLIC_DESTINATIONS`` entries → destinations; an unusable entry stops the start."""
     destinations: dict[str, Destination] = {}
     for entry in entries:
         kind, _, target = entry.partition(":")
-        chat = platforms.get(kind.lower())
-        if chat is None or not target:
-            available = ", ".join(f"{name}:<channel>" for name in platforms)
+        factory = factories.get(kind.lower())
+        if factory is None or not target:
+            available = ", ".join(f"{name}:<channel>" for name in factories) or "nothing"
             raise StartupError(
                 f"PUBLIC_DESTINATIONS entry {entry!r} cannot be used here: "
-                f"this build supports {available}."
+                f"with these settings Candor can publish to {available}."
             )
-        label = f"#{target} ({kind})"
-        destinations[entry] = ChatChannelDestination(chat, target, entry, label)
+        destinations[entry] = factory(target)
     return destinations
 
 
@@ -57,6 +59,7 @@ class Runtime:
     timer: SchedulerTimer
     clock: Clock
     console: ConsoleChat | None = None
+    slack: SlackAdapter | None = None
     http: web.AppRunner | None = None
     _stopped: bool = field(default=False, repr=False)
 
@@ -65,6 +68,8 @@ class Runtime:
             return
         self._stopped = True
         self.timer.shutdown()
+        if self.slack is not None:
+            await self.slack.stop()
         if self.http is not None:
             await self.http.cleanup()
         await self.store.dispose()
@@ -77,6 +82,33 @@ async def prepare_database(store: Store) -> None:
         await store.migrate()
     elif not await schema_is_current(store):
         raise StartupError("The database schema is not up to date. Run `candor db upgrade` first.")
+
+
+@dataclass
+class _Platforms:
+    chats: dict[str, ChatPlatform] = field(default_factory=dict)
+    destinations: dict[str, DestinationFactory] = field(default_factory=dict)
+    console: ConsoleChat | None = None
+    slack: SlackAdapter | None = None
+
+
+async def _platforms(settings: Settings, console_write: Callable[[str], None] | None) -> _Platforms:
+    found = _Platforms()
+    if console_write is not None:
+        console = found.console = ConsoleChat(console_write)
+        found.chats[CONSOLE] = console
+        found.destinations[CONSOLE] = lambda channel: ChatChannelDestination(
+            console, channel, f"console:{channel}", f"#{channel} (console)"
+        )
+    if settings.has_slack:
+        try:
+            slack = found.slack = SlackAdapter(settings)
+            await slack.check_token()
+        except SlackConfigError as error:
+            raise StartupError(str(error)) from error
+        found.chats["slack"] = slack.chat
+        found.destinations["slack"] = slack.destination
+    return found
 
 
 async def start(
@@ -92,30 +124,28 @@ async def start(
         cadence, templates = load_policy_file(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
+    platforms = await _platforms(settings, console_write)
+    entries = settings.destinations
+    if platforms.console is not None and "console:public" not in entries:
+        entries = ["console:public", *entries]
+    destinations = build_destinations(entries, platforms.destinations)
+    feeds = settings.feeds
+    if platforms.console is not None:
+        feeds.setdefault(CONSOLE, "incidents")
+
     store = Store(settings.database_url)
     try:
         await prepare_database(store)
     except Exception:
         await store.dispose()
         raise
-    platforms: dict[str, ChatPlatform] = {}
-    console = None
-    if console_write is not None:
-        console = ConsoleChat(console_write)
-        platforms[CONSOLE] = console
-    destination_entries = settings.destinations
-    if console is not None and "console:public" not in destination_entries:
-        destination_entries = ["console:public", *destination_entries]
-    feeds = settings.feeds
-    if console is not None:
-        feeds.setdefault(CONSOLE, "incidents")
     timer = SchedulerTimer(clock)
     deps = Deps(
         store=store,
         clock=clock,
-        platforms=platforms,
+        platforms=platforms.chats,
         timer=timer,
-        destinations=build_destinations(destination_entries, platforms),
+        destinations=destinations,
         approval=settings.approval_policy(),
         cadence=cadence,
         templates=templates,
@@ -123,14 +153,15 @@ async def start(
         public_url=settings.public_url,
     )
     desk = Desk(deps)
+    http_app = build_http_app(store, clock)
+    if platforms.slack is not None:
+        platforms.slack.attach(desk, http_app)
     timer.start(desk.run_due)
-    runtime = Runtime(settings, store, desk, timer, clock, console)
+    runtime = Runtime(settings, store, desk, timer, clock, platforms.console, platforms.slack)
     await desk.start()
     if serve_http:
-        runtime.http = await start_http(
-            build_http_app(store, clock), settings.http_host, settings.http_port
-        )
-        log.info(
-            "HTTP on http://%s:%s (/healthz, /metrics)", settings.http_host, settings.http_port
-        )
+        runtime.http = await start_http(http_app, settings.http_host, settings.http_port)
+        log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
+    if platforms.slack is not None:
+        await platforms.slack.start()
     return runtime

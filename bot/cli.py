@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from pydantic import ValidationError
@@ -39,10 +40,19 @@ async def _run(settings: Settings) -> None:
         )
         await _console(settings, serve_http=True)
         return
-    raise StartupError(
-        "Slack and Discord adapters are not part of this build yet; unset the tokens to "
-        "use the console."
-    )
+    if settings.has_discord:
+        raise StartupError(
+            "The Discord adapter is not part of this build yet; unset DISCORD_BOT_TOKEN."
+        )
+    runtime = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
 
 
 async def _db_upgrade(settings: Settings) -> None:

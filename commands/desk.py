@@ -118,6 +118,10 @@ class Desk:
                 if needs_incident(command.request):
                     ctx.need_incident()
                 reply = await handler(ctx, command.request)
+        except DuplicateEvent:
+            return Reply(
+                text("That was already handled."), ephemeral=True, is_error=True, duplicate=True
+            )
         except CommandError as error:
             return _error_reply(error)
         except ChatError as error:
@@ -153,6 +157,10 @@ class Desk:
                     statement, revision.revision, decision, reaction.added, source="reaction"
                 )
                 reply = await approvals.cast(ctx, ctx.incident, ballot)
+        except DuplicateEvent:
+            return Reply(
+                text("That was already handled."), ephemeral=True, is_error=True, duplicate=True
+            )
         except CommandError as error:
             return _error_reply(error)
         except ChatError as error:

@@ -66,14 +66,26 @@ def _open(rest: str) -> rq.Request:
     severity = _DEFAULT_SEVERITY
     if words and words[-1].lower() in SEVERITIES:
         severity = words.pop().lower()
-    title = clean_line(" ".join(words))
+    return open_request(" ".join(words), severity)
+
+
+def open_request(
+    title: str, severity: str, description: str = "", commander_id: str | None = None
+) -> rq.OpenIncident:
+    """An open request from parts (the slash command, or a modal's fields), validated."""
+    title = clean_line(title)
     if not title:
         raise _fail(
             "open", "Give the incident a title, e.g. `/incident open Payments failing sev1`."
         )
     if len(title) > TITLE_MAX:
         raise _fail("open", f"The title is {len(title)} characters; keep it to {TITLE_MAX}.")
-    return rq.OpenIncident(title=title, severity=severity)
+    if severity not in SEVERITIES:
+        raise _fail("open", f"Severity is one of {', '.join(SEVERITIES)}.")
+    description = clean_body(description)
+    if len(description) > 3000:
+        raise _fail("open", "Keep the description to 3000 characters.")
+    return rq.OpenIncident(title, severity, description, commander_id)
 
 
 def _no_args(verb: str, request: rq.Request) -> Callable[[str], rq.Request]:

@@ -81,6 +81,7 @@ async def _claim(deps: Deps, delivery_id: int) -> tuple[Delivery, Publication] |
             signer=statement.signer,
             published_at=statement.published_at or now,
             hub_url=deps.hub_url(incident),
+            attempt=delivery.attempts,
         )
 
 

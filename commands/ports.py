@@ -111,6 +111,7 @@ class Reply:
     message: Message
     ephemeral: bool = False
     is_error: bool = False
+    duplicate: bool = False  # a redelivered event: adapters show nothing
 
     @property
     def plain(self) -> str:
@@ -183,6 +184,7 @@ class Publication:
     signer: str | None
     published_at: datetime
     hub_url: str | None = None
+    attempt: int = 1  # >1: an earlier attempt may have reached the destination
 
 
 class DeliveryFailed(Exception):

@@ -1,0 +1,1 @@
+"""Slack: slash commands, modals, reactions and publishing, on slack_bolt's AsyncApp."""

@@ -1,0 +1,67 @@
+"""A public Slack channel as a destination for approved statements.
+
+Every post carries message metadata naming its delivery. A retry (the process may
+have died after Slack accepted the post but before we recorded it) first looks
+for that metadata in the channel's recent history, so a statement is never
+posted twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.platform import slack_error
+from bot.slack.render import blocks, fallback_text
+from commands.destinations import publication_message
+from commands.ports import DeliveryFailed, Publication
+
+EVENT_TYPE = "candor_delivery"
+HISTORY_WINDOW = 100
+
+
+class SlackChannelDestination:
+    def __init__(self, client: AsyncWebClient, channel_id: str) -> None:
+        self.client, self.channel_id = client, channel_id
+        self.key = f"slack:{channel_id}"
+        self.label = f"Slack <#{channel_id}>"
+
+    async def deliver(self, publication: Publication) -> str:
+        try:
+            if publication.attempt > 1:
+                already = await self._already_posted(publication.delivery_id)
+                if already is not None:
+                    return already
+            message = publication_message(publication)
+            response = await self.client.chat_postMessage(
+                channel=self.channel_id,
+                text=fallback_text(message),
+                blocks=blocks(message),
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": EVENT_TYPE,
+                    "event_payload": {"delivery_id": publication.delivery_id},
+                },
+            )
+        except SlackApiError as error:
+            refused = slack_error(error)
+            raise DeliveryFailed(refused.reason, retryable=refused.retryable) from error
+        return str(response["ts"])
+
+    async def _already_posted(self, delivery_id: int) -> str | None:
+        response = await self.client.conversations_history(
+            channel=self.channel_id, limit=HISTORY_WINDOW, include_all_metadata=True
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata: dict[str, Any] = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == EVENT_TYPE
+                and payload.get("delivery_id") == delivery_id
+            ):
+                return str(message["ts"])
+        return None

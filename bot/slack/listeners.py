@@ -1,0 +1,153 @@
+"""Slack payloads → typed requests for the Desk, and Replies → Slack.
+
+Every listener acks first (Slack's 3 s limit holds however slow the work is),
+then does the work; bolt runs the rest after the HTTP response has gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.slack import modals
+from bot.slack.platform import SlackChat
+from bot.slack.render import blocks, fallback_text
+from commands.desk import Desk, Reaction
+from commands.errors import CommandError
+from commands.grammar import open_request, parse
+from commands.ports import Actor, ChannelRef, ChatError, Reply
+from commands.requests import Command, ListIncidents
+
+log = logging.getLogger("candor.slack")
+PLATFORM = "slack"
+
+
+def _reply_payload(reply: Reply) -> dict[str, Any]:
+    return {
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+        "text": fallback_text(reply.message),
+        "blocks": blocks(reply.message),
+    }
+
+
+def _wants_draft_modal(text: str) -> bool:
+    words = text.lower().split()
+    return words == ["draft"] or (
+        len(words) == 2 and words[0].startswith("inc-") and words[1] == "draft"
+    )
+
+
+def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
+    async def tell(channel_id: str, user_id: str, reply: Reply | None) -> None:
+        if reply is None or reply.duplicate:
+            return
+        try:
+            await chat.notify(channel_id, user_id, reply.message)
+        except ChatError as error:  # e.g. the bot is not in that channel
+            log.info("could not tell %s in %s: %s", user_id, channel_id, error.reason)
+
+    @app.command("/incident")
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: Any
+    ) -> None:
+        await ack()
+        text = command.get("text", "").strip()
+        channel = ChannelRef(PLATFORM, command["team_id"], command["channel_id"])
+        if not text or _wants_draft_modal(text):
+            view = (
+                modals.open_view(channel.channel_id)
+                if not text
+                else modals.draft_view(channel.channel_id)
+            )
+            await client.views_open(trigger_id=command["trigger_id"], view=view)
+            return
+        actor = Actor(PLATFORM, command["user_id"], command.get("user_name", ""))
+        reply = await desk.handle_text(
+            text, actor, channel, event_key=f"slack:cmd:{command['trigger_id']}"
+        )
+        if not reply.duplicate:
+            await respond(**_reply_payload(reply))
+
+    @app.view(modals.OPEN_CALLBACK)
+    async def on_open_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        fields = modals.values(view)
+        try:
+            request = open_request(
+                fields.get("title", ""),
+                fields.get("severity", ""),
+                fields.get("description", ""),
+                fields.get("commander") or None,
+            )
+        except CommandError as error:
+            await ack(response_action="errors", errors={"title": error.message[:150]})
+            return
+        await ack()
+        user = body["user"]
+        channel = ChannelRef(
+            PLATFORM, user.get("team_id") or body["team"]["id"], view["private_metadata"]
+        )
+        reply = await desk.handle(
+            Command(request),
+            Actor(PLATFORM, user["id"], user.get("name", "")),
+            channel,
+            event_key=f"slack:view:{view['id']}",
+        )
+        await tell(channel.channel_id, user["id"], reply)
+
+    @app.view(modals.DRAFT_CALLBACK)
+    async def on_draft_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        fields = modals.values(view)
+        try:
+            command = parse(f"draft {fields.get('template') or fields.get('text', '')}")
+        except CommandError as error:
+            await ack(response_action="errors", errors={"text": error.message[:150]})
+            return
+        await ack()
+        user = body["user"]
+        channel = ChannelRef(
+            PLATFORM, user.get("team_id") or body["team"]["id"], view["private_metadata"]
+        )
+        reply = await desk.handle(
+            command,
+            Actor(PLATFORM, user["id"], user.get("name", "")),
+            channel,
+            event_key=f"slack:view:{view['id']}",
+        )
+        await tell(channel.channel_id, user["id"], reply)
+
+    async def on_reaction(event: dict[str, Any], body: dict[str, Any], added: bool) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        reaction = Reaction(
+            channel=ChannelRef(PLATFORM, body["team_id"], item["channel"]),
+            message_id=item["ts"],
+            actor=Actor(PLATFORM, event["user"]),
+            emoji=event["reaction"],
+            added=added,
+            event_key=f"slack:{body['event_id']}",
+        )
+        await tell(item["channel"], event["user"], await desk.react(reaction))
+
+    @app.event("reaction_added")
+    async def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
+        await on_reaction(event, body, added=True)
+
+    @app.event("reaction_removed")
+    async def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
+        await on_reaction(event, body, added=False)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        reply = await desk.handle(
+            Command(ListIncidents()),
+            Actor(PLATFORM, event["user"]),
+            ChannelRef(PLATFORM, body["team_id"], ""),
+        )
+        await client.views_publish(
+            user_id=event["user"], view={"type": "home", "blocks": blocks(reply.message)}
+        )

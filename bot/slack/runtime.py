@@ -1,0 +1,91 @@
+"""Assembles the Slack side: Web API client, bolt app, HTTP route or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+from bot.slack.destination import SlackChannelDestination
+from bot.slack.listeners import register
+from bot.slack.platform import SlackChat, slack_error
+from commands.desk import Desk
+
+log = logging.getLogger("candor.slack")
+EVENTS_PATH = "/slack/events"
+
+
+class SlackConfigError(Exception):
+    """Slack settings that cannot work; the message says which and why."""
+
+
+class SlackAdapter:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.slack_bot_token is not None
+        token = settings.slack_bot_token.get_secret_value()
+        self.socket_mode = settings.slack_app_token is not None
+        if not self.socket_mode and settings.slack_signing_secret is None:
+            raise SlackConfigError(
+                "SLACK_SIGNING_SECRET is required for Slack over HTTP "
+                "(or set SLACK_APP_TOKEN to use Socket Mode)."
+            )
+        self.client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        # 429s honour Retry-After; 5xx are retried a few times before a delivery fails.
+        self.client.retry_handlers.extend(
+            [
+                AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+            ]
+        )
+        secret = settings.slack_signing_secret
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "unused-in-socket-mode",
+            request_verification_enabled=not self.socket_mode,
+        )
+        self.chat = SlackChat(self.client)
+        self._app_token = settings.slack_app_token
+        self._socket: AsyncSocketModeHandler | None = None
+
+    async def check_token(self) -> str:
+        """Fail at start, clearly, if Slack does not accept the bot token."""
+        try:
+            response = await self.client.auth_test()
+        except SlackApiError as error:
+            raise SlackConfigError(f"Slack: {slack_error(error).reason}") from error
+        log.info("Slack: connected to %s as %s", response.get("team"), response.get("user"))
+        return str(response.get("team_id", ""))
+
+    def destination(self, channel_id: str) -> SlackChannelDestination:
+        return SlackChannelDestination(self.client, channel_id)
+
+    def attach(self, desk: Desk, http: web.Application) -> None:
+        register(self.app, desk, self.chat)
+        if not self.socket_mode:
+            http.router.add_post(EVENTS_PATH, self._events)
+
+    async def _events(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def start(self) -> None:
+        if self._app_token is not None:
+            self._socket = AsyncSocketModeHandler(
+                self.app, self._app_token.get_secret_value(), web_client=self.client
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Slack: Socket Mode connected")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
