@@ -124,20 +124,29 @@ def draft(
     return Message(title=heading, lines=tuple(lines))
 
 
-def incident_list(incidents: Sequence[Incident], now: datetime) -> Message:
+def incident_list(
+    incidents: Sequence[Incident], commanders: Mapping[int, str], now: datetime
+) -> Message:
+    """Open incidents, overdue ones first (the App Home and `/incident list`)."""
     if not incidents:
         return Message(title="Open incidents", lines=(("No open incidents. 🎉",),))
-    lines: list[Line] = []
-    for incident in incidents:
+
+    def overdue(incident: Incident) -> bool:
         due = incident.next_update_due_at
-        flag = " ⚠️ update overdue" if due and due < now else ""
+        return due is not None and due < now
+
+    lines: list[Line] = []
+    for incident in sorted(incidents, key=lambda i: (not overdue(i), i.severity, i.number)):
+        due = incident.next_update_due_at
+        commander = commanders.get(incident.id or 0)
         lines.append(
             (
                 Strong(incident_ref(incident.number)),
                 f" {incident.severity.upper()} {incident.state} — {incident.title}"
-                f" · #{incident.channel_name}",
+                f" · #{incident.channel_name} · commander ",
+                Mention(commander) if commander else "unassigned",
                 f" · next update {relative(due, now)}" if due else "",
-                flag,
+                " ⚠️ update overdue" if overdue(incident) else "",
             )
         )
     return Message(title=f"Open incidents ({len(incidents)})", lines=tuple(lines))

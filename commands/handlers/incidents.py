@@ -115,7 +115,12 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
 
 async def list_incidents(ctx: Ctx, req: rq.ListIncidents) -> Reply:
     incidents = await ctx.uow.incidents.open_in(ctx.channel.platform, ctx.channel.workspace_id)
-    return Reply(render.incident_list(incidents, ctx.now), ephemeral=True)
+    commanders = {
+        i.id: c
+        for i in incidents
+        if i.id is not None and (c := await ctx.uow.roles.holder(i.id, COMMANDER))
+    }
+    return Reply(render.incident_list(incidents, commanders, ctx.now), ephemeral=True)
 
 
 async def show_help(ctx: Ctx, req: rq.ShowHelp) -> Reply:

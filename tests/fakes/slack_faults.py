@@ -1,0 +1,69 @@
+"""Failures FakeSlack can be told to answer with: API errors, 429s with Retry-After,
+5xx pages, and a per-channel chat.postMessage rate (Slack allows about 1/s/channel)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from aiohttp import web
+
+SERVER_ERROR_PAGE = "<html><body><h1>Slack is having trouble</h1></body></html>"
+
+
+def api_error(error: str, status: int = 200, **headers: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+
+
+def rate_limited(retry_after: int) -> web.Response:
+    return api_error("ratelimited", 429, **{"Retry-After": str(retry_after)})
+
+
+@dataclass(frozen=True)
+class Fault:
+    error: str = ""
+    status: int = 200
+    retry_after: int = 0
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            return rate_limited(self.retry_after)
+        if self.status >= 500:
+            # Slack's edge answers 5xx with an HTML page, not JSON: `error` is absent.
+            return web.Response(
+                status=self.status, text=SERVER_ERROR_PAGE, content_type="text/html"
+            )
+        return api_error(self.error)
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._queued: dict[str, deque[Fault]] = defaultdict(deque)
+        self._per_channel_rate: float | None = None
+        self._recent_posts: dict[str, deque[float]] = defaultdict(deque)
+
+    def add(self, method: str, fault: Fault, times: int) -> None:
+        self._queued[method].extend([fault] * times)
+
+    def take(self, method: str) -> web.Response | None:
+        """The next injected failure for `method`, consumed; None when there is none."""
+        queue = self._queued.get(method)
+        return queue.popleft().response() if queue else None
+
+    def set_per_channel_rate(self, messages_per_second: float | None) -> None:
+        self._per_channel_rate = messages_per_second
+        self._recent_posts.clear()
+
+    def throttle(self, channel: str) -> web.Response | None:
+        """429 when this post would exceed the per-channel rate over the last second."""
+        if self._per_channel_rate is None:
+            return None
+        now = time.monotonic()
+        recent = self._recent_posts[channel]
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= self._per_channel_rate:
+            return rate_limited(1)
+        recent.append(now)
+        return None
