@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -75,7 +79,9 @@ class SlackAdapter:
             http.router.add_post(EVENTS_PATH, self._events)
 
     async def _events(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        bolt_request = await to_bolt_request(request)
+        _reparse_form(bolt_request)
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
@@ -89,3 +95,17 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+
+
+def _reparse_form(request: AsyncBoltRequest) -> None:
+    """bolt reads any form body containing the word "payload" as an interactive
+    ``payload=`` body, so `/incident draft The payload service is down` would vanish.
+    Re-read such a body as the plain form it is; the signature is still checked
+    against the raw body, which is untouched."""
+    raw = request.raw_body
+    if raw.startswith("{") or "payload" not in raw:
+        return
+    fields = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" not in fields:
+        request.body = fields
+        request.context = build_async_context(AsyncBoltContext({}), fields)

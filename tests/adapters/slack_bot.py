@@ -1,0 +1,119 @@
+"""The whole bot with Slack on: real slack_bolt and slack_sdk, our real runtime, a
+fake Slack on 127.0.0.1, signed requests over real HTTP. Tests wait on what the fake
+records (bounded waits, never sleeps)."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.http_retry import builtin_async_handlers
+
+from bot.app import Runtime, start
+from bot.settings import Settings
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import FakeSlack, SlackSigner
+from tests.fakes.slack_payloads import event_body, reaction_event
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+GENERAL, FEED, PUB1, PUB2 = "CGENERAL", "CFEED", "CPUB1", "CPUB2"
+
+
+@dataclass
+class SlackBot:
+    fake: FakeSlack
+    runtime: Runtime
+    http: aiohttp.ClientSession
+    signer: SlackSigner
+    clock: FakeClock
+
+    async def post(
+        self, body: str, headers: dict[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
+        headers = headers if headers is not None else self.signer.headers(body)
+        async with self.http.post("/slack/events", data=body, headers=headers) as response:
+            await response.read()
+            return response
+
+    async def command(
+        self, text: str, user: str = "UALICE", channel: str = GENERAL, **kw: Any
+    ) -> int:
+        body = self.fake.slash_command_body(text, user, channel, **kw)
+        return (await self.post(body)).status
+
+    async def event(
+        self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
+    ) -> int:
+        body = event_body(event, event_id)
+        return (await self.post(body, self.signer.headers(body, retry_num=retry_num))).status
+
+    async def react(
+        self,
+        user: str,
+        channel: str,
+        ts: str,
+        emoji: str = "white_check_mark",
+        added: bool = True,
+        event_id: str | None = None,
+    ) -> int:
+        return await self.event(reaction_event(user, channel, ts, emoji, added), event_id)
+
+    def incident_channel(self, name: str) -> str:
+        channel = self.fake.channel_by_name(name)
+        assert channel is not None, f"no channel #{name}"
+        return str(channel["id"])
+
+    def draft_ts(self, channel: str, statement: str) -> str:
+        """The newest draft message of ``S<n>`` in a channel (what a person reacts to)."""
+        for message in reversed(self.fake.messages(channel)):
+            header = next((b for b in message.get("blocks") or [] if b["type"] == "header"), None)
+            title = header["text"]["text"] if header else ""
+            if title.startswith(f"{statement} · ") and "superseded" not in title:
+                return str(message["ts"])
+        raise AssertionError(f"no draft {statement} in {channel}")
+
+    async def wait_posts(self, channel: str, count: int) -> list[dict[str, Any]]:
+        await self.fake.wait_for(lambda: len(self.fake.messages(channel)) >= count)
+        return self.fake.messages(channel)
+
+
+def settings(fake: FakeSlack, database_url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "http_port": 0,
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": fake.base_url,
+        "public_destinations": f"slack:{PUB1},slack:{PUB2}",
+        "incidents_feed": f"slack:{FEED}",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@asynccontextmanager
+async def slack_bot(
+    database_url: str, clock: FakeClock, monkeypatch: Any, **extra: Any
+) -> AsyncIterator[SlackBot]:
+    # slack_sdk sleeps Retry-After + random(); the fake says Retry-After 0: no jitter.
+    monkeypatch.setattr(builtin_async_handlers, "random", types.SimpleNamespace(random=lambda: 0.0))
+    async with FakeSlack(chat_write_public=True) as fake:
+        for channel, name in (
+            (GENERAL, "general"),
+            (FEED, "incidents"),
+            (PUB1, "status"),
+            (PUB2, "announcements"),
+        ):
+            fake.add_channel(channel, name, members=("UALICE", "UBOB", "UCAROL"))
+        runtime = await start(settings(fake, database_url, **extra), clock=clock)
+        assert runtime.http is not None
+        host, port = runtime.http.addresses[0][:2]
+        try:
+            async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
+                yield SlackBot(fake, runtime, http, SlackSigner(SECRET), clock)
+        finally:
+            await runtime.stop()
