@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     smtp_url: SecretStr | None = None
     email_from: str | None = None
+    # Signs subscription confirm/unsubscribe links; generated and kept in the database if unset.
+    subscription_secret: SecretStr | None = None
     candor_config: Path | None = None
     log_level: str = "INFO"
 
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
             approve_emoji=self.approve_emoji.strip(":"),
             reject_emoji=self.reject_emoji.strip(":"),
         )
+
+    @property
+    def hub_base_url(self) -> str:
+        """Where the public status hub is reached: PUBLIC_URL, else this server's address."""
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @property
     def destinations(self) -> list[str]:
