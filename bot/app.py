@@ -11,7 +11,11 @@ from aiohttp import web
 from bot.console.platform import PLATFORM as CONSOLE
 from bot.console.platform import ConsoleChat
 from bot.http import build_http_app, start_http
+from bot.hub import HubDestination, register_hub
+from bot.hub.subscribe import register_subscriptions
 from bot.policy_file import load_policy_file
+from bot.publishers.webhook import WebhookConfigError, Webhooks
+from bot.publishers.wiring import EmailConfigError, EmailPublishing
 from bot.scheduler import SchedulerTimer
 from bot.settings import Settings
 from bot.slack.runtime import SlackAdapter, SlackConfigError
@@ -61,17 +65,20 @@ class Runtime:
     console: ConsoleChat | None = None
     slack: SlackAdapter | None = None
     http: web.AppRunner | None = None
+    webhooks: Webhooks | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
-        self.timer.shutdown()
+        await self.timer.stop()
         if self.slack is not None:
             await self.slack.stop()
         if self.http is not None:
             await self.http.cleanup()
+        if self.webhooks is not None:
+            await self.webhooks.close()
         await self.store.dispose()
 
 
@@ -90,6 +97,27 @@ class _Platforms:
     destinations: dict[str, DestinationFactory] = field(default_factory=dict)
     console: ConsoleChat | None = None
     slack: SlackAdapter | None = None
+    webhooks: Webhooks | None = None
+
+
+def _webhook_factory(webhooks: Webhooks) -> DestinationFactory:
+    def build(url: str) -> Destination:
+        try:
+            return webhooks.destination(url)
+        except WebhookConfigError as error:
+            raise StartupError(str(error)) from error
+
+    return build
+
+
+def _email_factory(email: EmailPublishing) -> DestinationFactory:
+    def build(target: str) -> Destination:
+        try:
+            return email.destination(target)
+        except EmailConfigError as error:
+            raise StartupError(str(error)) from error
+
+    return build
 
 
 async def _platforms(settings: Settings, console_write: Callable[[str], None] | None) -> _Platforms:
@@ -108,6 +136,9 @@ async def _platforms(settings: Settings, console_write: Callable[[str], None] | 
             raise StartupError(str(error)) from error
         found.chats["slack"] = slack.chat
         found.destinations["slack"] = slack.destination
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    found.webhooks = Webhooks(secret)
+    found.destinations["webhook"] = _webhook_factory(found.webhooks)
     return found
 
 
@@ -128,12 +159,15 @@ async def start(
     entries = settings.destinations
     if platforms.console is not None and "console:public" not in entries:
         entries = ["console:public", *entries]
-    destinations = build_destinations(entries, platforms.destinations)
+    store = Store(settings.database_url)  # connects only once migrated, below
+    email = EmailPublishing(settings, store, clock)
+    factories = {**platforms.destinations, "email": _email_factory(email)}
+    hub = HubDestination()  # always on, and first: every update appears on the hub first
+    destinations = {hub.key: hub, **build_destinations(entries, factories)}
     feeds = settings.feeds
     if platforms.console is not None:
         feeds.setdefault(CONSOLE, "incidents")
 
-    store = Store(settings.database_url)
     try:
         await prepare_database(store)
     except Exception:
@@ -150,17 +184,23 @@ async def start(
         cadence=cadence,
         templates=templates,
         feeds=feeds,
-        public_url=settings.public_url,
+        public_url=settings.hub_base_url,
     )
     desk = Desk(deps)
     http_app = build_http_app(store, clock)
+    register_hub(http_app, store, clock, base_url=lambda: deps.public_url or settings.hub_base_url)
+    await email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
+    register_subscriptions(http_app, email.subscriptions)
     if platforms.slack is not None:
         platforms.slack.attach(desk, http_app)
     timer.start(desk.run_due)
     runtime = Runtime(settings, store, desk, timer, clock, platforms.console, platforms.slack)
+    runtime.webhooks = platforms.webhooks
     await desk.start()
     if serve_http:
         runtime.http = await start_http(http_app, settings.http_host, settings.http_port)
+        if settings.public_url is None and settings.http_port == 0:  # links name the real port
+            deps.public_url = f"http://{settings.http_host}:{runtime.http.addresses[0][1]}"
         log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     if platforms.slack is not None:
         await platforms.slack.start()

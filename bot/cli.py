@@ -1,20 +1,26 @@
-"""``candor``: run the bot, the console, or database migrations."""
+"""``candor``: run the bot, the console, database migrations, or outbox tools."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from pydantic import ValidationError
 
-from bot.app import StartupError, start
+from bot.app import StartupError, prepare_database, start
 from bot.console.repl import ConsoleRepl, stdin_reader
 from bot.settings import Settings
-from commands.clock import ShiftedClock
+from commands.clock import ShiftedClock, SystemClock
+from commands.context import Deps
+from commands.desk import Desk
 from commands.policy import PolicyError
+from commands.ports import NullTimer
 from storage import Store
 
 
@@ -64,6 +70,38 @@ async def _db_upgrade(settings: Settings) -> None:
     print("Database schema is up to date.")
 
 
+def _operator() -> str:
+    try:
+        return f"{getpass.getuser()} (CLI)"
+    except (KeyError, OSError):
+        return "an operator (CLI)"
+
+
+async def _deliveries(settings: Settings, args: argparse.Namespace) -> int:
+    """The outbox tools work on the database alone: a running bot picks up a retry."""
+    store = Store(settings.database_url)
+    try:
+        await prepare_database(store)
+        desk = Desk(Deps(store=store, clock=SystemClock(), platforms={}, timer=NullTimer()))
+        if args.action == "retry":
+            reply = await desk.retry_delivery(args.id, by=_operator())
+        else:
+            reply = await desk.list_deliveries(failed_only=args.failed)
+    finally:
+        await store.dispose()
+    print(reply.plain, file=sys.stderr if reply.is_error else sys.stdout)
+    return 1 if reply.is_error else 0
+
+
+def _deliveries_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    deliveries = sub.add_parser("deliveries", help="the outbox: list, retry a failed delivery")
+    actions = deliveries.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the latest deliveries, newest first")
+    listing.add_argument("--failed", action="store_true", help="only the failed ones")
+    retry = actions.add_parser("retry", help="queue a failed delivery again")
+    retry.add_argument("id", type=int, help="the delivery id (from `candor deliveries list`)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="candor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("console", help="the local console on the same grammar")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
+    _deliveries_parser(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -82,19 +121,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("apscheduler", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    runners = {
+    runners: dict[str, Callable[[], Coroutine[Any, Any, int | None]]] = {
         "run": lambda: _run(settings),
         "console": lambda: _console(settings, serve_http=False),
         "db": lambda: _db_upgrade(settings),
+        "deliveries": lambda: _deliveries(settings, args),
     }
     try:
-        asyncio.run(runners[args.command]())
+        code = asyncio.run(runners[args.command]())
     except StartupError as error:
         print(f"candor: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

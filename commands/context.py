@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from commands.clock import Clock
+from commands.destinations import key_label
 from commands.errors import NotFound
 from commands.policy import ApprovalPolicy, CadencePolicy
 from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
@@ -34,6 +35,11 @@ class Deps:
 
     def chat(self, platform: str) -> ChatPlatform:
         return self.platforms[platform]
+
+    def label(self, destination_key: str) -> str:
+        """How a delivery's destination is named to people."""
+        destination = self.destinations.get(destination_key)
+        return destination.label if destination is not None else key_label(destination_key)
 
     def hub_url(self, incident: Incident) -> str | None:
         if not self.public_url:

@@ -4,6 +4,7 @@
 - ``react``: a reaction on a message → maybe a vote.
 - ``run_due``: fire due reminders and deliver due statements (called by the timer).
 - ``start``: recover after a restart and re-arm the timer.
+- ``retry_delivery`` / ``list_deliveries``: the operator's outbox tools (CLI).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from commands import approvals, outbox, reminders
+from commands import approvals, deliveries, outbox, reminders
 from commands import requests as rq
 from commands.context import Ctx, Deps
 from commands.errors import CommandError, DuplicateEvent
@@ -210,9 +211,24 @@ class Desk:
     async def rearm(self) -> None:
         async with self.deps.store.unit_of_work() as uow:
             times = [await uow.reminders.next_fire_at(), await uow.deliveries.next_attempt_at()]
+            oldest_claim = await uow.deliveries.oldest_claim()
+        if oldest_claim is not None:  # wake when that lease runs out, in case its sender died
+            times.append(oldest_claim + outbox.STALE_SENDING)
         upcoming = [t for t in times if t is not None]
         if upcoming:
             self.deps.timer.wake_at(min(upcoming))
+
+    async def retry_delivery(self, delivery_id: int, by: str = "operator") -> Reply:
+        """Queue a failed delivery again (``candor deliveries retry <id>``)."""
+        try:
+            message = await deliveries.retry(self.deps, delivery_id, by)
+        except CommandError as error:
+            return _error_reply(error)
+        await self.rearm()
+        return Reply(message)
+
+    async def list_deliveries(self, *, failed_only: bool = False) -> Reply:
+        return Reply(await deliveries.listing(self.deps, failed_only=failed_only))
 
     async def start(self) -> None:
         """After a restart: deliveries a dead process left mid-send go back to the queue,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from commands.ports import (
     ChatError,
     ChatPlatform,
@@ -19,6 +21,20 @@ KIND_LABELS = {
     "postmortem": "Post-incident summary",
     "correction": "Correction",
 }
+
+
+def key_label(key: str) -> str:
+    """A ``PUBLIC_DESTINATIONS`` entry fit to show in chat or a terminal: a URL loses its
+    credentials and query string (webhook URLs often carry a token there)."""
+    kind, _, target = key.partition(":")
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return key
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a port number: show no more than the host
+        port = ""
+    return f"{kind} {parts.hostname}{port}{parts.path}"
 
 
 def publication_message(publication: Publication) -> Message:

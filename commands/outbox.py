@@ -4,13 +4,22 @@ Rows are written in the transaction that approves a statement. ``deliver_due``
 claims each due row (pending → sending) so only one worker sends it, sends it
 through its ``Destination``, and records the outcome. The first success marks the
 statement published and resets the public-update clock.
+
+Destinations are served concurrently (a slow webhook does not hold up Slack);
+one destination gets its deliveries one after another, oldest first. A claim is a
+lease: a row still ``sending`` after ``STALE_SENDING`` belonged to a process that
+died between sending and recording, and goes back to the queue. The retry carries
+the same delivery id, so destinations that can (webhook-id, Slack metadata) make
+sure the receiver sees it once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commands import clockrules, effects
@@ -22,13 +31,32 @@ from storage import Delivery, Incident, Statement, UnitOfWork
 log = logging.getLogger("candor.outbox")
 
 MAX_ATTEMPTS = 5
-STALE_SENDING = timedelta(minutes=2)
+STALE_SENDING = timedelta(minutes=2)  # far longer than any destination's own timeout
+MAX_PARALLEL = 8  # destinations served at once
+MAX_RETRY_AFTER = timedelta(hours=1)
 
 
 def backoff(attempt: int) -> timedelta:
     """Exponential backoff with jitter: ~10 s, 20 s, 40 s, 80 s."""
     base = 10 * 2 ** max(0, attempt - 1)
     return timedelta(seconds=base * (0.8 + 0.4 * random.random()))
+
+
+def retry_delay(attempt: int, retry_after: timedelta | None) -> timedelta:
+    """The destination's own Retry-After when it gave one (within reason), else backoff."""
+    if retry_after is None:
+        return backoff(attempt)
+    return min(max(retry_after, timedelta(seconds=1)), MAX_RETRY_AFTER)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: an external id, or an error (retryable or not)."""
+
+    external_id: str | None = None
+    error: str | None = None
+    retryable: bool = False
+    retry_after: timedelta | None = None
 
 
 async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: datetime) -> list[str]:
@@ -48,12 +76,33 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
 
 
 async def deliver_due(deps: Deps) -> int:
-    """Send every delivery that is due; returns how many were attempted here."""
+    """Send every delivery that is due; returns how many were attempted here.
+
+    Each destination's queue runs in its own task (at most ``MAX_PARALLEL`` at once);
+    a crash in one never stops the others."""
+    now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
-        ids = await uow.deliveries.due_ids(deps.clock.now())
+        released = await uow.deliveries.release_stale(now - STALE_SENDING)
+        due = await uow.deliveries.due(now)
+    if released:
+        log.warning("re-queued %d deliveries whose sender stopped mid-send", released)
+    queues: dict[str, list[int]] = {}
+    for delivery in due:
+        if delivery.id is not None:
+            queues.setdefault(delivery.destination, []).append(delivery.id)
+    gate = asyncio.Semaphore(MAX_PARALLEL)
+
+    async def serve(ids: list[int]) -> int:
+        async with gate:
+            return sum([await deliver(deps, delivery_id) for delivery_id in sorted(ids)])
+
+    results = await asyncio.gather(*(serve(ids) for ids in queues.values()), return_exceptions=True)
     attempted = 0
-    for delivery_id in ids:
-        attempted += await deliver(deps, delivery_id)
+    for result in results:
+        if isinstance(result, BaseException):
+            log.error("a delivery worker failed", exc_info=result)
+        else:
+            attempted += result
     return attempted
 
 
@@ -82,6 +131,7 @@ async def _claim(deps: Deps, delivery_id: int) -> tuple[Delivery, Publication] |
             published_at=statement.published_at or now,
             hub_url=deps.hub_url(incident),
             attempt=delivery.attempts,
+            queued_at=delivery.created_at,
         )
 
 
@@ -90,41 +140,57 @@ async def deliver(deps: Deps, delivery_id: int) -> int:
     if claimed is None:
         return 0
     delivery, publication = claimed
-    destination = deps.destinations.get(delivery.destination)
-    external_id, error, retryable = None, None, False
-    if destination is None:
-        error = "this destination is no longer configured"
-    else:
-        try:
-            external_id = await destination.deliver(publication)
-        except DeliveryFailed as failure:
-            error, retryable = failure.reason, failure.retryable
-        except Exception as crash:  # a destination bug must not stop the others
-            log.exception("delivery %s to %s crashed", delivery_id, delivery.destination)
-            error, retryable = f"unexpected error ({type(crash).__name__})", True
-    await _record(deps, delivery_id, external_id, error, retryable)
+    outcome = await _attempt(deps, delivery, publication)
+    await _record(deps, delivery_id, outcome)
     return 1
 
 
-async def _record(
-    deps: Deps, delivery_id: int, external_id: str | None, error: str | None, retryable: bool
-) -> None:
+async def _attempt(deps: Deps, delivery: Delivery, publication: Publication) -> Outcome:
+    destination = deps.destinations.get(delivery.destination)
+    if destination is None:
+        return Outcome(error="this destination is no longer configured")
+    try:
+        return Outcome(external_id=await destination.deliver(publication))
+    except DeliveryFailed as failure:
+        return Outcome(
+            error=failure.reason, retryable=failure.retryable, retry_after=failure.retry_after
+        )
+    except Exception as crash:  # a destination bug must not stop the others
+        log.exception("delivery %s to %s crashed", delivery.id, delivery.destination)
+        return Outcome(error=f"unexpected error ({type(crash).__name__})", retryable=True)
+
+
+async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
     now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
         delivery = await uow.deliveries.get(delivery_id)
         assert delivery is not None
-        if error is None:
-            delivery.state, delivery.external_id, delivery.sent_at = "sent", external_id, now
-            delivery.last_error = None
-        elif retryable and delivery.attempts < MAX_ATTEMPTS:
-            delivery.state, delivery.last_error = "pending", error[:500]
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-        else:
-            delivery.state, delivery.last_error = "failed", error[:500]
+        statement = await uow.statements.get(delivery.statement_id)
+        assert statement is not None
+        # Incident, then statement, then delivery: the lock order of commands and reactions.
+        # Holding them also makes the deliveries of one statement settle one at a time, so
+        # exactly one of them sees the last one settle and reports (PostgreSQL).
+        await uow.incidents.get(statement.incident_id, for_update=True)
+        await uow.statements.get(delivery.statement_id, for_update=True)
+        await uow.session.refresh(delivery)
+        if delivery.state == "sent":  # a slower twin (an expired lease) already got there
+            return
+        _apply(delivery, outcome, now)
         await uow.deliveries.save(delivery)
-        if error is None:
+        if outcome.error is None:
             await _mark_published(uow, deps, delivery.statement_id, now)
         await _report_if_settled(uow, deps, delivery.statement_id, now)
+
+
+def _apply(delivery: Delivery, outcome: Outcome, now: datetime) -> None:
+    if outcome.error is None:
+        delivery.state, delivery.external_id, delivery.sent_at = "sent", outcome.external_id, now
+        delivery.last_error = None
+    elif outcome.retryable and delivery.attempts < MAX_ATTEMPTS:
+        delivery.state, delivery.last_error = "pending", outcome.error[:500]
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts, outcome.retry_after)
+    else:
+        delivery.state, delivery.last_error = "failed", outcome.error[:500]
 
 
 async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
@@ -177,19 +243,18 @@ def outcome_message(
     deps: Deps,
 ) -> Message:
     ref = statement_ref(statement.number)
-    labels = {key: dest.label for key, dest in deps.destinations.items()}
-    sent = [labels.get(d.destination, d.destination) for d in deliveries if d.state == "sent"]
+    sent = [deps.label(d.destination) for d in deliveries if d.state == "sent"]
     failed = [d for d in deliveries if d.state == "failed"]
     lines: list[Line] = []
     if sent:
         lines.append((Strong(f"📣 {ref} is public"), f" — sent to {', '.join(sent)}."))
     for delivery in failed:
-        label = labels.get(delivery.destination, delivery.destination)
         lines.append(
             (
-                Strong(f"❗ {ref} did not reach {label}"),
+                Strong(f"❗ {ref} did not reach {deps.label(delivery.destination)}"),
                 f": {delivery.last_error} (after {delivery.attempts} attempt"
-                f"{'s' if delivery.attempts != 1 else ''}).",
+                f"{'s' if delivery.attempts != 1 else ''}; "
+                f"`candor deliveries retry {delivery.id}` tries again).",
             )
         )
     hub = deps.hub_url(incident)

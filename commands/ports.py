@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -185,15 +185,20 @@ class Publication:
     published_at: datetime
     hub_url: str | None = None
     attempt: int = 1  # >1: an earlier attempt may have reached the destination
+    queued_at: datetime | None = None  # when the delivery row was written (stable per delivery)
 
 
 class DeliveryFailed(Exception):
-    """A destination could not take the statement; ``retryable`` says whether to try again."""
+    """A destination could not take the statement; ``retryable`` says whether to try again,
+    ``retry_after`` when the destination asked to be left alone for a while (HTTP 429)."""
 
-    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool = True, retry_after: timedelta | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class Destination(Protocol):

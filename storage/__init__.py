@@ -2,13 +2,16 @@
 
 from storage.models import (
     Approval,
+    AppSecret,
     Delivery,
+    EmailSend,
     Incident,
     ProcessedEvent,
     Reminder,
     RoleAssignment,
     Statement,
     StatementRevision,
+    Subscriber,
     Task,
     TimelineEvent,
 )
@@ -17,8 +20,10 @@ from storage.store import Store
 
 __all__ = [
     "OPEN_STATES",
+    "AppSecret",
     "Approval",
     "Delivery",
+    "EmailSend",
     "Incident",
     "ProcessedEvent",
     "Reminder",
@@ -26,6 +31,7 @@ __all__ = [
     "Statement",
     "StatementRevision",
     "Store",
+    "Subscriber",
     "Task",
     "TimelineEvent",
     "UnitOfWork",

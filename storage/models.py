@@ -200,3 +200,53 @@ class ProcessedEvent(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class Subscriber(SQLModel, table=True):
+    """Someone who asked for public updates by email (double opt-in).
+
+    One row per address: ``email_key`` is the address casefolded, so ``Ann@X.org``
+    and ``ann@x.org`` are one subscriber; ``email`` keeps it as typed, for sending.
+    ``incident_id`` scopes the subscription to one incident; null means every incident.
+    Only rows with ``confirmed_at`` set and ``unsubscribed_at`` null receive mail.
+    """
+
+    __tablename__ = "subscribers"
+    __table_args__ = (UniqueConstraint("email_key", name="uq_subscribers_email_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    email_key: str = Field(max_length=254)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    confirmation_sent_at: datetime | None = _ts()
+    confirmed_at: datetime | None = _ts()
+    unsubscribed_at: datetime | None = _ts()
+
+
+class EmailSend(SQLModel, table=True):
+    """One statement to one subscriber. The row is claimed before the mail is sent and
+    marked sent once the server took it: a retried, resumed or concurrent delivery skips
+    it (a claim older than the lease belonged to a process that died mid-send)."""
+
+    __tablename__ = "email_sends"
+    __table_args__ = (
+        UniqueConstraint("statement_id", "subscriber_id", name="uq_email_sends_recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    statement_id: int = Field(foreign_key="statements.id")
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True)
+    claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = _ts()
+
+
+class AppSecret(SQLModel, table=True):
+    """A secret generated once and kept, e.g. the key that signs subscription links
+    when SUBSCRIPTION_SECRET is unset (so links in sent mail survive a restart)."""
+
+    __tablename__ = "app_secrets"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

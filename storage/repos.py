@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, update
+from sqlalchemy import CursorResult, Select, delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -14,18 +14,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Approval,
+    AppSecret,
     Delivery,
+    EmailSend,
     Incident,
     ProcessedEvent,
     Reminder,
     RoleAssignment,
     Statement,
     StatementRevision,
+    Subscriber,
     Task,
     TimelineEvent,
 )
 
 OPEN_STATES = ("investigating", "identified", "monitoring")
+PUBLISHED = "published"
 _Query = TypeVar("_Query", bound=Select[Any])
 
 
@@ -93,6 +97,30 @@ class Incidents(_Repo):
 
     async def save(self, incident: Incident) -> None:
         await self._add(incident)
+
+    async def recent_public(self, since: datetime) -> Sequence[Incident]:
+        """Incidents the public has been told about (at least one published statement)
+        that are open, or were resolved at or after ``since``; latest public update first."""
+        query = (
+            select(Incident)
+            .where(
+                col(Incident.id).in_(_with_published_statement()),
+                or_(col(Incident.state).in_(OPEN_STATES), col(Incident.resolved_at) >= since),
+            )
+            .order_by(col(Incident.last_public_update_at).desc(), col(Incident.id).desc())
+        )
+        return (await self.session.exec(query)).all()
+
+    async def public(self, incident_id: int) -> Incident | None:
+        """The incident, if the public has been told about it; else None."""
+        query = select(Incident).where(
+            Incident.id == incident_id, col(Incident.id).in_(_with_published_statement())
+        )
+        return (await self.session.exec(query)).first()
+
+
+def _with_published_statement() -> Any:
+    return select(Statement.incident_id).where(Statement.state == PUBLISHED).distinct()
 
 
 class Roles(_Repo):
@@ -200,6 +228,32 @@ class Statements(_Repo):
         )
         return (await self.session.exec(query)).all()
 
+    async def published_of(self, incident_id: int) -> Sequence[Statement]:
+        """What the public was told about one incident, newest first."""
+        return await self.published_in([incident_id])
+
+    async def published_in(self, incident_ids: Sequence[int]) -> Sequence[Statement]:
+        """Published statements of several incidents, newest first."""
+        if not incident_ids:
+            return []
+        query = (
+            select(Statement)
+            .where(col(Statement.incident_id).in_(incident_ids), Statement.state == PUBLISHED)
+            .order_by(*_newest_first())
+        )
+        return (await self.session.exec(query)).all()
+
+    async def published_recent(self, limit: int) -> list[tuple[Statement, Incident]]:
+        """The latest published statements of every incident, newest first."""
+        query = (
+            select(Statement, Incident)
+            .join(Incident, col(Statement.incident_id) == col(Incident.id))
+            .where(Statement.state == PUBLISHED)
+            .order_by(*_newest_first())
+            .limit(limit)
+        )
+        return [(statement, incident) for statement, incident in await self.session.exec(query)]
+
     async def revision(self, statement_id: int, revision: int) -> StatementRevision | None:
         query = select(StatementRevision).where(
             StatementRevision.statement_id == statement_id,
@@ -259,6 +313,10 @@ class Statements(_Repo):
         return _rowcount(result) == 1
 
 
+def _newest_first() -> tuple[Any, ...]:
+    return col(Statement.published_at).desc(), col(Statement.id).desc()
+
+
 class Deliveries(_Repo):
     async def add(self, delivery: Delivery) -> None:
         await self._add(delivery)
@@ -280,6 +338,45 @@ class Deliveries(_Repo):
             .limit(limit)
         )
         return [int(i) for i in (await self.session.exec(query)).all() if i is not None]
+
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[Delivery]:
+        """Pending deliveries whose time has come, oldest first."""
+        query = (
+            select(Delivery)
+            .where(Delivery.state == "pending", col(Delivery.next_attempt_at) <= now)
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(query)).all()
+
+    async def listing(
+        self, state: str | None = None, limit: int = 50
+    ) -> list[tuple[Delivery, Statement, Incident]]:
+        """The latest deliveries (optionally in one state) with their statement and incident."""
+        query = (
+            select(Delivery, Statement, Incident)
+            .join(Statement, col(Delivery.statement_id) == col(Statement.id))
+            .join(Incident, col(Statement.incident_id) == col(Incident.id))
+            .order_by(col(Delivery.id).desc())
+            .limit(limit)
+        )
+        if state is not None:
+            query = query.where(Delivery.state == state)
+        return [(d, s, i) for d, s, i in await self.session.exec(query)]
+
+    async def requeue_failed(self, delivery_id: int, now: datetime) -> bool:
+        """failed → pending with a fresh attempt budget (an operator's retry), atomically."""
+        result = await self.session.exec(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "failed")
+            .values(state="pending", attempts=0, next_attempt_at=now, claimed_at=None)
+        )
+        return _rowcount(result) == 1
+
+    async def oldest_claim(self) -> datetime | None:
+        """When the longest-running ``sending`` delivery was claimed (its lease runs from then)."""
+        query = select(func.min(Delivery.claimed_at)).where(Delivery.state == "sending")
+        return (await self.session.exec(query)).one()
 
     async def claim(self, delivery_id: int, now: datetime) -> bool:
         """pending → sending, for exactly one worker."""
@@ -405,6 +502,136 @@ class ProcessedEvents(_Repo):
         await self.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.at) < moment))
 
 
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT (both have ``on_conflict_do_nothing``)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+class Subscribers(_Repo):
+    async def add(self, subscriber: Subscriber) -> Subscriber:
+        await self._add(subscriber)
+        return subscriber
+
+    async def get(self, subscriber_id: int, *, for_update: bool = False) -> Subscriber | None:
+        query = select(Subscriber).where(Subscriber.id == subscriber_id)
+        if for_update:
+            query = _locked(query)
+        return (await self.session.exec(query)).first()
+
+    async def by_email_key(self, email_key: str, *, for_update: bool = False) -> Subscriber | None:
+        query = select(Subscriber).where(Subscriber.email_key == email_key)
+        if for_update:
+            query = _locked(query)
+        return (await self.session.exec(query)).first()
+
+    async def claim_new(
+        self, email: str, email_key: str, incident_id: int | None, now: datetime
+    ) -> None:
+        """Create a pending subscriber unless the address already has a row (race-safe)."""
+        statement = (
+            _insert(self.session)(Subscriber)
+            .values(email=email, email_key=email_key, incident_id=incident_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["email_key"])
+        )
+        await self.session.exec(statement)
+
+    async def recipients(self, incident_id: int) -> Sequence[Subscriber]:
+        """Confirmed, still subscribed, and following this incident or every incident."""
+        query = (
+            select(Subscriber)
+            .where(
+                col(Subscriber.confirmed_at).is_not(None),
+                col(Subscriber.unsubscribed_at).is_(None),
+                (col(Subscriber.incident_id).is_(None)) | (Subscriber.incident_id == incident_id),
+            )
+            .order_by(col(Subscriber.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def save(self, subscriber: Subscriber) -> None:
+        await self._add(subscriber)
+
+
+class EmailSends(_Repo):
+    async def sent_to(self, statement_id: int) -> set[int]:
+        """Subscriber ids the server already took this statement for."""
+        query = select(EmailSend.subscriber_id).where(
+            EmailSend.statement_id == statement_id, col(EmailSend.sent_at).is_not(None)
+        )
+        return set((await self.session.exec(query)).all())
+
+    async def claim(
+        self, statement_id: int, subscriber_id: int, now: datetime, stale_before: datetime
+    ) -> str:
+        """Take the right to mail one subscriber: "mine", "done" (already sent) or "busy"
+        (another sender holds a claim newer than ``stale_before``)."""
+        insert = (
+            _insert(self.session)(EmailSend)
+            .values(statement_id=statement_id, subscriber_id=subscriber_id, claimed_at=now)
+            .on_conflict_do_nothing()
+        )
+        if _rowcount(await self.session.exec(insert)) == 1:
+            return "mine"
+        row = await self._row(statement_id, subscriber_id)
+        if row is None or row.sent_at is not None:
+            return "done"
+        if row.claimed_at >= stale_before:
+            return "busy"
+        taken = await self.session.exec(
+            update(EmailSend)
+            .where(
+                col(EmailSend.id) == row.id,
+                col(EmailSend.claimed_at) == row.claimed_at,
+                col(EmailSend.sent_at).is_(None),
+            )
+            .values(claimed_at=now)
+        )
+        return "mine" if _rowcount(taken) == 1 else "busy"
+
+    async def mark_sent(self, statement_id: int, subscriber_id: int, now: datetime) -> None:
+        await self.session.exec(
+            update(EmailSend)
+            .where(
+                col(EmailSend.statement_id) == statement_id,
+                col(EmailSend.subscriber_id) == subscriber_id,
+            )
+            .values(sent_at=now)
+        )
+
+    async def release(self, statement_id: int, subscriber_id: int) -> None:
+        """Give up a claim whose mail did not go, so a retry may try again."""
+        await self.session.exec(
+            delete(EmailSend).where(
+                col(EmailSend.statement_id) == statement_id,
+                col(EmailSend.subscriber_id) == subscriber_id,
+                col(EmailSend.sent_at).is_(None),
+            )
+        )
+
+    async def _row(self, statement_id: int, subscriber_id: int) -> EmailSend | None:
+        query = (
+            select(EmailSend)
+            .where(EmailSend.statement_id == statement_id, EmailSend.subscriber_id == subscriber_id)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.exec(query)).first()
+
+
+class AppSecrets(_Repo):
+    async def get_or_create(self, name: str, candidate: str, now: datetime) -> str:
+        """The secret called ``name``; ``candidate`` is kept only if none exists yet
+        (two processes starting together end up with the same one)."""
+        statement = (
+            _insert(self.session)(AppSecret)
+            .values(name=name, value=candidate, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        await self.session.exec(statement)
+        query = select(AppSecret.value).where(AppSecret.name == name)
+        return (await self.session.exec(query)).one()
+
+
 class UnitOfWork:
     """One transaction, with a repository per table and after-commit callbacks."""
 
@@ -418,6 +645,9 @@ class UnitOfWork:
         self.reminders = Reminders(session)
         self.timeline = Timeline(session)
         self.events = ProcessedEvents(session)
+        self.subscribers = Subscribers(session)
+        self.email_sends = EmailSends(session)
+        self.secrets = AppSecrets(session)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:

@@ -32,6 +32,13 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
     }
 
 
+def _as_typed(text: str) -> str:
+    """Slack sends the ``&``, ``<`` and ``>`` a person typed as ``&amp;``, ``&lt;`` and
+    ``&gt;`` (mentions stay ``<@U…>`` tokens). The core keeps words as typed; every
+    renderer escapes them again on the way out."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _wants_draft_modal(text: str) -> bool:
     words = text.lower().split()
     return words == ["draft"] or (
@@ -53,7 +60,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: Any
     ) -> None:
         await ack()
-        text = command.get("text", "").strip()
+        text = _as_typed(command.get("text", "")).strip()
         channel = ChannelRef(PLATFORM, command["team_id"], command["channel_id"])
         if not text or _wants_draft_modal(text):
             view = (

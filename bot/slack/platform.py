@@ -37,6 +37,9 @@ RETRYABLE = {
 
 
 def slack_error(error: SlackApiError) -> ChatError:
+    status = error.response.status_code
+    if status >= 500 and not error.response.get("error"):  # an HTML page from Slack's edge
+        return ChatError(f"Slack answered HTTP {status} [server_error]", retryable=True)
     code = str(error.response.get("error", "unknown_error"))
     needed = error.response.get("needed")
     reason = READABLE.get(code, code)

@@ -58,6 +58,13 @@ class SlackAdapter:
             request_verification_enabled=not self.socket_mode,
         )
         self.chat = SlackChat(self.client)
+        # Publications retry 429s only (Slack did nothing). A 5xx or a dropped connection
+        # may come after Slack posted: the outbox retries those, looking for the post first.
+        self._publisher = AsyncWebClient(
+            token=token,
+            base_url=settings.slack_api_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
+        )
         self._app_token = settings.slack_app_token
         self._socket: AsyncSocketModeHandler | None = None
 
@@ -71,7 +78,7 @@ class SlackAdapter:
         return str(response.get("team_id", ""))
 
     def destination(self, channel_id: str) -> SlackChannelDestination:
-        return SlackChannelDestination(self.client, channel_id)
+        return SlackChannelDestination(self._publisher, channel_id)
 
     def attach(self, desk: Desk, http: web.Application) -> None:
         register(self.app, desk, self.chat)

@@ -103,11 +103,19 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
         if statement.state in ("draft", "approved"):
             lines.append((f"📝 S{statement.number} {statement.kind} — {statement.state}",))
         for delivery in await ctx.uow.deliveries.of_statement(statement.id or 0):
+            where = ctx.deps.label(delivery.destination)
             if delivery.state == "failed":
                 lines.append(
                     (
-                        f"❗ S{statement.number} to {delivery.destination} failed: "
-                        f"{delivery.last_error}",
+                        f"❗ S{statement.number} to {where} failed: {delivery.last_error} "
+                        f"(`candor deliveries retry {delivery.id}` tries again)",
+                    )
+                )
+            elif delivery.state == "pending" and delivery.last_error:
+                lines.append(
+                    (
+                        f"⏳ S{statement.number} to {where}: attempt {delivery.attempts} "
+                        f"failed ({delivery.last_error}); retrying",
                     )
                 )
     return Reply(Message(title=card.title, lines=tuple(lines)), ephemeral=True)

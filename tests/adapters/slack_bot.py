@@ -4,6 +4,8 @@ records (bounded waits, never sleeps)."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import types
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,15 +14,19 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.http_retry import builtin_async_handlers
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
 
 from bot.app import Runtime, start
 from bot.settings import Settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, SlackSigner
-from tests.fakes.slack_payloads import event_body, reaction_event
+from tests.fakes.slack_payloads import event_body, reaction_event, view_submission_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 GENERAL, FEED, PUB1, PUB2 = "CGENERAL", "CFEED", "CPUB1", "CPUB2"
+# Work that runs after an ack: bolt's listener tasks and APScheduler's job runs.
+BACKGROUND = {"run_ack_function_asynchronously", "run_coroutine_job"}
 
 
 @dataclass
@@ -79,6 +85,100 @@ class SlackBot:
     async def wait_posts(self, channel: str, count: int) -> list[dict[str, Any]]:
         await self.fake.wait_for(lambda: len(self.fake.messages(channel)) >= count)
         return self.fake.messages(channel)
+
+    async def view(
+        self, callback_id: str, values: dict[str, Any], user: str, private_metadata: str, **kw: Any
+    ) -> tuple[int, str]:
+        """Submit a modal (a signed `view_submission`); the status and body of the ack."""
+        body = view_submission_body(callback_id, values, user, private_metadata, **kw)
+        headers = self.signer.headers(body)
+        async with self.http.post("/slack/events", data=body, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def open_incident(self, text: str = "open Payments failing sev2", **kw: Any) -> str:
+        """`/incident open …`; the new channel's id once its S1 draft is ready to vote on."""
+        before = len(self.fake.responses)
+        assert await self.command(text, **kw) == 200
+        response = await self.fake.wait_for_response(before + 1)
+        found = re.search(r"in #([a-z0-9_-]+)\.", response.body["text"])
+        assert found, response.body["text"]
+        channel = self.incident_channel(found.group(1))
+        await self.wait_draft(channel, "S1")
+        return channel
+
+    async def wait_draft(self, channel: str, statement: str) -> str:
+        """The ts of a draft once it is posted and seeded with ✅ and ❌."""
+
+        def seeded() -> bool:
+            try:
+                ts = self.draft_ts(channel, statement)
+            except AssertionError:
+                return False
+            return len(self.fake.reactions(channel, ts)) >= 2
+
+        await self.fake.wait_for(seeded)
+        return self.draft_ts(channel, statement)
+
+    async def wait_ephemeral(self, user: str, fragment: str) -> dict[str, Any]:
+        """The first ephemeral message shown to `user` that contains `fragment`."""
+
+        def found() -> dict[str, Any] | None:
+            return next(
+                (
+                    e
+                    for e in self.fake.ephemerals
+                    if e["user"] == user and fragment in e.get("text", "")
+                ),
+                None,
+            )
+
+        await self.fake.wait_for(found)
+        shown = found()
+        assert shown is not None
+        return shown
+
+    def said(self, channel: str, fragment: str) -> list[str]:
+        """Texts of the messages in `channel` containing `fragment`."""
+        return [m["text"] for m in self.fake.messages(channel) if fragment in m.get("text", "")]
+
+    async def settle(self) -> None:
+        """Until the work started so far after an ack has finished: bolt's listener tasks
+        and scheduler runs. Lets a test assert that something did NOT happen."""
+        current = asyncio.current_task()
+        async with asyncio.timeout(self.fake.timeout):
+            while True:
+                running = [
+                    task
+                    for task in asyncio.all_tasks()
+                    if task is not current
+                    and getattr(task.get_coro(), "__name__", "") in BACKGROUND
+                ]
+                if not running:
+                    return
+                await asyncio.wait(running)
+
+    async def rows(self) -> dict[str, int]:
+        """Row count of every table: what "nothing was written" means."""
+        counts: dict[str, int] = {}
+        async with self.runtime.store.engine.connect() as connection:
+            for table in SQLModel.metadata.sorted_tables:
+                query = select(func.count()).select_from(table)
+                counts[table.name] = int((await connection.execute(query)).scalar_one())
+        return counts
+
+
+def open_modal_values(
+    title: str, severity: str = "sev2", description: str | None = None, commander: str | None = None
+) -> dict[str, Any]:
+    """The state of a submitted open modal, as Slack sends it (empty inputs are null)."""
+    return {
+        "title": {"value": title},
+        "severity": {
+            "value": {"type": "static_select", "selected_option": {"value": severity}},
+        },
+        "description": {"value": {"type": "plain_text_input", "value": description}},
+        "commander": {"value": {"type": "users_select", "selected_user": commander}},
+    }
 
 
 def settings(fake: FakeSlack, database_url: str, **extra: Any) -> Settings:

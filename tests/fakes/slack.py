@@ -55,6 +55,22 @@ class ResponsePost:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Hold:
+    method: str
+    channel: str | None
+    gate: asyncio.Event
+    times: int
+
+    def takes(self, method: str, args: dict[str, Any]) -> bool:
+        """Whether this call is held (counting it); a set gate holds nothing."""
+        wanted = self.channel is None or self.channel == args.get("channel")
+        if self.gate.is_set() or self.times <= 0 or method != self.method or not wanted:
+            return False
+        self.times -= 1
+        return True
+
+
 class FakeSlack:
     def __init__(self, *, chat_write_public: bool = False, timeout: float = 5.0) -> None:
         self.workspace = Workspace()
@@ -65,6 +81,7 @@ class FakeSlack:
         self._response_channels: dict[str, str | None] = {}
         self._faults = Faults()
         self._changed = asyncio.Condition()
+        self._holds: list[_Hold] = []
         self._socket = SocketHub(self._notify)
         self.api = WebApi(self.workspace, self._faults, self._socket_url, chat_write_public)
         self._runner: web.AppRunner | None = None
@@ -93,6 +110,8 @@ class FakeSlack:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for held in self._holds:
+            held.gate.set()
         await self._socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -186,17 +205,41 @@ class FakeSlack:
 
     # -- failure injection -------------------------------------------------------
 
-    def fail(self, method: str, error: str, times: int = 1) -> None:
+    # `channel=` limits a fault to calls naming that channel (other calls pass).
+
+    def fail(self, method: str, error: str, times: int = 1, *, channel: str | None = None) -> None:
         """The next `times` calls answer HTTP 200 `{"ok": false, "error": error}`."""
-        self._faults.add(method, Fault(error=error), times)
+        self._faults.add(method, Fault(error=error, channel=channel), times)
 
-    def rate_limit(self, method: str, times: int = 1, retry_after: int = 0) -> None:
+    def rate_limit(
+        self, method: str, times: int = 1, retry_after: int = 0, *, channel: str | None = None
+    ) -> None:
         """The next `times` calls answer 429 `ratelimited` with `Retry-After`."""
-        self._faults.add(method, Fault(status=429, retry_after=retry_after), times)
+        fault = Fault(status=429, retry_after=retry_after, channel=channel)
+        self._faults.add(method, fault, times)
 
-    def server_error(self, method: str, times: int = 1, status: int = 500) -> None:
-        """The next `times` calls answer `status` (500/503) with an HTML body."""
-        self._faults.add(method, Fault(status=status), times)
+    def server_error(
+        self,
+        method: str,
+        times: int = 1,
+        status: int = 500,
+        *,
+        channel: str | None = None,
+        processed: bool = False,
+    ) -> None:
+        """The next `times` calls answer `status` (500/503) with an HTML body. With
+        `processed=True` the call takes effect first (a message is posted...) and only
+        the answer is lost, as when Slack's edge times out after the backend did the work."""
+        fault = Fault(status=status, channel=channel, processed=processed)
+        self._faults.add(method, fault, times)
+
+    def hold(self, method: str, times: int = 1, *, channel: str | None = None) -> asyncio.Event:
+        """The next `times` calls take effect and are recorded, but their answers wait
+        until the returned event is set: a slow Slack, or a caller that dies mid-call.
+        Held answers are released when the fake stops."""
+        gate = asyncio.Event()
+        self._holds.append(_Hold(method, channel, gate, times))
+        return gate
 
     def per_channel_rate(self, messages_per_second: float | None) -> None:
         """Throttle chat.postMessage per channel (None: unlimited, the default)."""
@@ -319,4 +362,7 @@ class FakeSlack:
         if response.content_type == "application/json" and isinstance(response.body, bytes):
             call.response = json.loads(response.body)
         await self._notify()
+        held = next((h for h in self._holds if h.takes(method, args)), None)
+        if held is not None:
+            await held.gate.wait()
         return response

@@ -50,9 +50,9 @@ class WebApi:
     valid_tokens: set[str] | None = None  # None: any xoxb-/xoxp-/xapp- token
 
     def answer(self, method: str, args: dict[str, Any], token: str | None) -> web.Response:
-        injected = self.faults.take(method)
-        if injected is not None:
-            return injected
+        injected = self.faults.take(method, str(args.get("channel") or ""))
+        if injected is not None and not injected.processed:
+            return injected.response()
         handler = METHODS.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
@@ -66,6 +66,8 @@ class WebApi:
             body = {"ok": True, **handler(self.workspace, args, env)}
         except SlackError as e:
             body = {"ok": False, "error": e.error, **e.extra}
+        if injected is not None:  # done, but the caller never learns it
+            return injected.response()
         headers = {"x-oauth-scopes": BOT_SCOPES, "x-accepted-oauth-scopes": ""}
         return web.json_response(body, headers=headers)
 

@@ -25,6 +25,11 @@ class Fault:
     error: str = ""
     status: int = 200
     retry_after: int = 0
+    channel: str | None = None  # only calls naming this channel; None: any call
+    processed: bool = False  # Slack did the work, then the answer was this failure
+
+    def matches(self, channel: str) -> bool:
+        return self.channel is None or self.channel == channel
 
     def response(self) -> web.Response:
         if self.status == 429:
@@ -46,10 +51,14 @@ class Faults:
     def add(self, method: str, fault: Fault, times: int) -> None:
         self._queued[method].extend([fault] * times)
 
-    def take(self, method: str) -> web.Response | None:
-        """The next injected failure for `method`, consumed; None when there is none."""
-        queue = self._queued.get(method)
-        return queue.popleft().response() if queue else None
+    def take(self, method: str, channel: str = "") -> Fault | None:
+        """The next injected failure for this call, consumed; None when there is none."""
+        queue = self._queued[method]
+        for fault in queue:
+            if fault.matches(channel):
+                queue.remove(fault)  # the first equal one: this one
+                return fault
+        return None
 
     def set_per_channel_rate(self, messages_per_second: float | None) -> None:
         self._per_channel_rate = messages_per_second

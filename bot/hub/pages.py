@@ -1,0 +1,46 @@
+"""Server-rendered HTML of the hub (Jinja2, autoescaped: statement text is user text)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bot.hub.record import FrontPage, PublicIncident
+
+
+def iso(moment: datetime) -> str:
+    """Machine-readable UTC time, e.g. ``2026-11-21T14:30:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human(moment: datetime) -> str:
+    """Readable UTC time, e.g. ``21 Nov 2026, 14:30 UTC``."""
+    return f"{moment.astimezone(UTC):%-d %b %Y, %H:%M} UTC"
+
+
+class Pages:
+    def __init__(self, site_title: str) -> None:
+        self.site_title = site_title
+        self.env = Environment(
+            loader=PackageLoader("bot.hub", "templates"),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["iso"] = iso
+        self.env.filters["human"] = human
+
+    def _render(self, name: str, **values: object) -> bytes:
+        html = self.env.get_template(name).render(site_title=self.site_title, **values)
+        return html.encode("utf-8")
+
+    def front(self, page: FrontPage) -> bytes:
+        return self._render("index.html", page=page)
+
+    def incident(self, incident: PublicIncident) -> bytes:
+        return self._render("incident.html", incident=incident)
+
+    def not_found(self) -> bytes:
+        return self._render("not_found.html")

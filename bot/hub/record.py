@@ -1,0 +1,143 @@
+"""What the public may see, read from the database: the one gate of the status hub.
+
+Only published statements, with the name they were signed with, and the few
+incident facts every publication already carries (reference, title, severity,
+state, update times). Nothing else of an incident — its channel, description,
+roles, tasks, votes, timeline, who opened it — is ever loaded into these views.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from commands.destinations import KIND_LABELS
+from commands.domain import OPEN_STATES, SEVERITIES, incident_ref, statement_ref
+from storage import Incident, Statement, Store
+
+RECENT = timedelta(days=7)  # resolved incidents stay on the front page this long
+FEED_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PublicStatement:
+    number: int
+    kind: str
+    body: str
+    signer: str | None
+    published_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return statement_ref(self.number)
+
+    @property
+    def anchor(self) -> str:
+        return f"s{self.number}"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind.capitalize())
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    id: int
+    number: int
+    title: str
+    severity: str
+    state: str
+    last_update_at: datetime | None
+    next_update_due_at: datetime | None
+    resolved_at: datetime | None
+    statements: tuple[PublicStatement, ...]  # newest first
+
+    @property
+    def ref(self) -> str:
+        return incident_ref(self.number)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def next_update_by(self) -> datetime | None:
+        return self.next_update_due_at if self.is_open else None
+
+    @property
+    def latest(self) -> PublicStatement | None:
+        return self.statements[0] if self.statements else None
+
+    @property
+    def path(self) -> str:
+        return f"/status/incidents/{self.id}"
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    open: tuple[PublicIncident, ...]
+    resolved: tuple[PublicIncident, ...]
+
+    @property
+    def incidents(self) -> tuple[PublicIncident, ...]:
+        return self.open + self.resolved
+
+
+def _statement(row: Statement) -> PublicStatement:
+    assert row.published_at is not None
+    return PublicStatement(row.number, row.kind, row.body, row.signer, row.published_at)
+
+
+def _incident(row: Incident, statements: list[Statement]) -> PublicIncident:
+    assert row.id is not None
+    return PublicIncident(
+        id=row.id,
+        number=row.number,
+        title=row.title,
+        severity=row.severity,
+        state=row.state,
+        last_update_at=row.last_public_update_at,
+        next_update_due_at=row.next_update_due_at,
+        resolved_at=row.resolved_at,
+        statements=tuple(_statement(s) for s in statements),
+    )
+
+
+def _severity_rank(incident: PublicIncident) -> int:
+    return SEVERITIES.index(incident.severity) if incident.severity in SEVERITIES else 99
+
+
+async def front_page(store: Store, now: datetime) -> FrontPage:
+    """Open incidents (most severe first) and those resolved in the last ``RECENT``."""
+    async with store.unit_of_work() as uow:
+        rows = await uow.incidents.recent_public(now - RECENT)
+        ids = [row.id for row in rows if row.id is not None]
+        by_incident: dict[int, list[Statement]] = defaultdict(list)
+        for statement in await uow.statements.published_in(ids):
+            by_incident[statement.incident_id].append(statement)
+    incidents = [_incident(row, by_incident[row.id or 0]) for row in rows]
+    open_ = sorted((i for i in incidents if i.is_open), key=_severity_rank)  # stable: latest first
+    resolved = sorted(
+        (i for i in incidents if not i.is_open),
+        key=lambda i: i.resolved_at or now,
+        reverse=True,
+    )
+    return FrontPage(tuple(open_), tuple(resolved))
+
+
+async def incident(store: Store, incident_id: int) -> PublicIncident | None:
+    """One incident and every statement published about it; None if it was never public."""
+    async with store.unit_of_work() as uow:
+        row = await uow.incidents.public(incident_id)
+        if row is None:
+            return None
+        statements = await uow.statements.published_of(incident_id)
+    return _incident(row, list(statements))
+
+
+async def latest_statements(store: Store) -> list[tuple[PublicIncident, PublicStatement]]:
+    """The newest published statements across incidents, for the feed."""
+    async with store.unit_of_work() as uow:
+        rows = await uow.statements.published_recent(FEED_SIZE)
+    return [(_incident(i, []), _statement(s)) for s, i in rows]

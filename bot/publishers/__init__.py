@@ -1,0 +1,1 @@
+"""Publishers that are not chat platforms: email (and, alongside, webhooks)."""

@@ -1,0 +1,146 @@
+"""Email subscribers as a destination (``PUBLIC_DESTINATIONS=email:subscribers``).
+
+Every confirmed, still-subscribed reader following the incident (or every incident)
+gets the approved statement, its signer and the hub link, with a one-click
+unsubscribe (RFC 8058) and a Reply-To that reaches the team (see ``mail``).
+
+Never twice: each (statement, subscriber) is claimed in ``email_sends`` before its
+mail is sent and marked sent as soon as the server takes it. A retry, a delivery
+resumed after the process died, or a second worker that took over the delivery's
+lease skips those already sent and those another sender is mailing right now; a
+claim older than ``CLAIM_LEASE`` belonged to a dead process and is taken over. A
+recipient refused for good (5xx) is skipped; one refused for now (4xx) makes the
+delivery retry later, for that recipient only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from bot.publishers.mail import Recipient, statement_mail
+from bot.publishers.smtp import RecipientRefused, SmtpSession
+from bot.publishers.subscriptions import Subscriptions
+from commands.ports import DeliveryFailed, Publication
+from storage import Subscriber
+
+log = logging.getLogger("candor.email")
+
+KEY = "email:subscribers"
+
+
+CLAIM_LEASE = timedelta(minutes=2)  # one mail takes seconds; an older claim is orphaned
+
+
+@dataclass
+class _Tally:
+    mailed: int = 0
+    busy: int = 0
+    refused: list[str] = field(default_factory=list)
+    postponed: list[str] = field(default_factory=list)
+
+
+class EmailDestination:
+    key = KEY
+    label = "email subscribers"
+
+    def __init__(self, subscriptions: Subscriptions) -> None:
+        self.subscriptions = subscriptions
+
+    async def deliver(self, publication: Publication) -> str:
+        statement_id, recipients = await self._not_yet_mailed(publication)
+        tally = _Tally()
+        if recipients:
+            async with self.subscriptions.mailer.session() as smtp:
+                for subscriber in recipients:
+                    await self._mail_one(smtp, publication, statement_id, subscriber, tally)
+        return _outcome(tally, len(recipients))
+
+    async def _mail_one(
+        self,
+        smtp: SmtpSession,
+        publication: Publication,
+        statement_id: int,
+        subscriber: Subscriber,
+        tally: _Tally,
+    ) -> None:
+        assert subscriber.id is not None
+        claim = await self._claim(statement_id, subscriber.id)
+        if claim != "mine":
+            tally.busy += claim == "busy"
+            return
+        try:
+            await smtp.send(self._mail(publication, subscriber), subscriber.email)
+        except RecipientRefused as error:
+            await self._release(statement_id, subscriber.id)
+            (tally.postponed if error.temporary else tally.refused).append(str(error))
+            return
+        except BaseException:  # the connection failed, or we are being stopped
+            await asyncio.shield(self._release(statement_id, subscriber.id))
+            raise
+        async with self.subscriptions.store.unit_of_work() as uow:
+            await uow.email_sends.mark_sent(statement_id, subscriber.id, self._now())
+        tally.mailed += 1
+
+    def _now(self) -> datetime:
+        return self.subscriptions.clock.now()
+
+    async def _not_yet_mailed(self, publication: Publication) -> tuple[int, Sequence[Subscriber]]:
+        async with self.subscriptions.store.unit_of_work() as uow:
+            delivery = await uow.deliveries.get(publication.delivery_id)
+            assert delivery is not None
+            statement_id = delivery.statement_id
+            done = await uow.email_sends.sent_to(statement_id)
+            everyone = await uow.subscribers.recipients(publication.incident_id)
+        return statement_id, [s for s in everyone if s.id not in done]
+
+    async def _claim(self, statement_id: int, subscriber_id: int) -> str:
+        now = self._now()
+        async with self.subscriptions.store.unit_of_work() as uow:
+            return await uow.email_sends.claim(
+                statement_id, subscriber_id, now, stale_before=now - CLAIM_LEASE
+            )
+
+    async def _release(self, statement_id: int, subscriber_id: int) -> None:
+        async with self.subscriptions.store.unit_of_work() as uow:
+            await uow.email_sends.release(statement_id, subscriber_id)
+
+    def _mail(self, publication: Publication, subscriber: Subscriber) -> EmailMessage:
+        assert subscriber.id is not None
+        links = self.subscriptions.links
+        recipient = Recipient(
+            subscriber_id=subscriber.id,
+            email=subscriber.email,
+            scope=publication.incident_ref if subscriber.incident_id else "all incidents",
+            unsubscribe_url=self.subscriptions.unsubscribe_url(subscriber),
+        )
+        hub_url = publication.hub_url or links.incident(publication.incident_id)
+        return statement_mail(
+            publication, (hub_url, links.url("/status")), self.subscriptions.sender, recipient
+        )
+
+
+def _outcome(tally: _Tally, total: int) -> str:
+    """The external id of a finished delivery, or DeliveryFailed when some must wait."""
+    if tally.refused:
+        log.warning(
+            "%d subscriber address(es) refused for good: %s", len(tally.refused), tally.refused[0]
+        )
+    if tally.postponed:
+        raise DeliveryFailed(
+            f"{len(tally.postponed)} of {total} subscribers not reached yet (the mail server "
+            f"said {tally.postponed[0]}); the others got it",
+            retryable=True,
+        )
+    if tally.busy:
+        raise DeliveryFailed(
+            f"{tally.busy} of {total} subscribers are being mailed by another worker; "
+            "checking again later",
+            retryable=True,
+        )
+    summary = f"mailed {tally.mailed} subscriber{'s' if tally.mailed != 1 else ''}"
+    return summary + (f", {len(tally.refused)} address(es) refused" if tally.refused else "")

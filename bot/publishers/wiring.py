@@ -1,0 +1,65 @@
+"""Email publishing assembled from Settings: the ``email:`` destination factory, the
+subscription service behind the hub's subscribe pages, and their signing key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.publishers.email import EmailDestination
+from bot.publishers.mail import Sender
+from bot.publishers.smtp import Mailer, SmtpConfig, SmtpUrlError
+from bot.publishers.subscriptions import Links, Subscriptions
+from bot.settings import Settings
+from commands.clock import Clock
+from storage import Store
+
+
+class EmailConfigError(Exception):
+    """Email is asked for but cannot work with these settings; says what to set."""
+
+
+class EmailPublishing:
+    """Nothing is connected until a statement or a confirmation mail is sent."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+        self.settings, self.store, self.clock = settings, store, clock
+        self.links = Links(lambda: settings.hub_base_url)
+        self.subscriptions: Subscriptions | None = None  # set when email:subscribers is on
+
+    def destination(self, target: str) -> EmailDestination:
+        """The factory for ``PUBLIC_DESTINATIONS`` entries ``email:…``."""
+        if target.strip().lower() != "subscribers":
+            raise EmailConfigError(
+                f"PUBLIC_DESTINATIONS entry 'email:{target}' is not understood: write "
+                "'email:subscribers' to mail every confirmed subscriber of the status hub."
+            )
+        settings = self.settings
+        if settings.smtp_url is None or not settings.email_from:
+            given = {
+                "SMTP_URL": settings.smtp_url is not None,
+                "EMAIL_FROM": bool(settings.email_from),
+            }
+            missing = [name for name, ok in given.items() if not ok]
+            raise EmailConfigError(
+                f"PUBLIC_DESTINATIONS has 'email:subscribers' but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set. Set SMTP_URL (e.g. "
+                "smtp://user:password@mail.example.com:587) and EMAIL_FROM (a mailbox your "
+                "team reads, e.g. 'Acme Status <status@acme.example>')."
+            )
+        try:
+            config = SmtpConfig.parse(settings.smtp_url.get_secret_value())
+            sender = Sender.parse(settings.email_from)
+        except (SmtpUrlError, ValueError) as error:
+            raise EmailConfigError(str(error)) from error
+        if self.subscriptions is None:
+            mailer = Mailer(config, sender.address)
+            self.subscriptions = Subscriptions(self.store, self.clock, mailer, sender, self.links)
+        return EmailDestination(self.subscriptions)
+
+    async def start(self, base_url: Callable[[], str]) -> None:
+        """Once the database is ready: load (or create) the link-signing key.
+        ``base_url`` gives the hub's public address (known only once the server listens)."""
+        self.links.base = base_url
+        if self.subscriptions is not None:
+            secret = self.settings.subscription_secret
+            await self.subscriptions.load_secret(secret.get_secret_value() if secret else None)

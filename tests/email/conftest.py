@@ -1,0 +1,160 @@
+"""The whole bot with email on: the real runtime, its real HTTP server, a real SMTP
+server on 127.0.0.1. People type at the desk; readers use the hub over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import Runtime, start
+from bot.settings import Settings
+from commands.ports import Actor, ChannelRef, Reply
+from tests.email.mailbox import Mail, Mailbox
+from tests.fakes.clock import FakeClock
+
+EMAIL_FROM = "Acme Status <status@acme.example>"
+CONFIRM = "Confirm"
+
+
+class Screen:
+    """What the console shows; tests wait for a line (bounded, no sleeping)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._changed = asyncio.Event()
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+        self._changed.set()
+
+    def count(self, pattern: str) -> int:
+        return sum(1 for line in self.lines if re.search(pattern, line))
+
+    async def wait_for(self, pattern: str, limit: float = 10.0) -> None:
+        async def until() -> None:
+            while not self.count(pattern):
+                self._changed.clear()
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(until(), limit)
+        except TimeoutError:
+            shown = "\n".join(self.lines)
+            raise AssertionError(f"never shown: {pattern!r}; the console shows:\n{shown}") from None
+
+
+@dataclass
+class Page:
+    status: int
+    text: str
+    headers: Any
+
+
+@dataclass
+class Bot:
+    runtime: Runtime
+    screen: Screen
+    http: aiohttp.ClientSession
+    base: str
+
+    async def say(self, who: str, line: str) -> Reply:
+        reply = await self.runtime.desk.handle_text(
+            line, Actor("console", who, who.capitalize()), ChannelRef("console", "local", "general")
+        )
+        assert not reply.is_error, reply.plain
+        return reply
+
+    async def open_incident(self) -> None:
+        """alice opens INC-1 (commander), bob is comms, and the ack S1 goes public."""
+        await self.say("alice", "/incident open Checkout down sev2")
+        await self.say("alice", "/incident INC-1 assign comms @bob")
+        await self.publish("alice", "S1")
+
+    async def update(self, template: str, ref: str) -> None:
+        """alice drafts an update from a template; bob approves it; it goes out."""
+        await self.say("alice", f"/incident INC-1 draft {template}")
+        await self.publish("bob", ref)
+
+    async def publish(self, who: str, ref: str) -> None:
+        """``who`` approves statement ``ref`` of INC-1; returns once every delivery settled."""
+        await self.say(who, f"/incident INC-1 approve {ref}")
+        await self.runtime.desk.run_due()
+        await self.screen.wait_for(rf"{ref} is public")
+
+    async def get(self, url: str) -> Page:
+        async with self.http.get(url) as response:
+            return Page(response.status, await response.text(), response.headers)
+
+    async def post(self, url: str, data: dict[str, str] | str) -> Page:
+        async with self.http.post(url, data=data) as response:
+            return Page(response.status, await response.text(), response.headers)
+
+    async def subscribe(self, email: str, incident_id: int | str = "") -> Page:
+        form = {"email": email, "incident_id": str(incident_id)}
+        return await self.post(f"{self.base}/status/subscribe", form)
+
+    async def subscribe_and_confirm(
+        self, mailbox: Mailbox, email: str, incident_id: int | str = ""
+    ) -> Mail:
+        page = await self.subscribe(email, incident_id)
+        assert page.status == 200, page.text
+        mail = await mailbox.wait_for(email, CONFIRM)
+        confirmed = await self.get(mail.link("/status/confirm"))
+        assert confirmed.status == 200 and "You are subscribed" in confirmed.text
+        return mail
+
+
+def email_settings(database_url: str, mailbox: Mailbox, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "http_port": 0,
+        "smtp_url": mailbox.url(),
+        "email_from": EMAIL_FROM,
+        "public_destinations": "email:subscribers",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+BotStarter = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def mailbox() -> AsyncIterator[Mailbox]:
+    box = Mailbox()
+    await box.start()
+    yield box
+    await box.stop()
+
+
+@pytest.fixture
+async def start_bot(
+    database_url: str, clock: FakeClock, mailbox: Mailbox
+) -> AsyncIterator[BotStarter]:
+    """Start the bot (again, after ``stop``), with email through ``mailbox`` by default."""
+    running: list[Bot] = []
+
+    async def starter(box: Mailbox | None = None, **overrides: Any) -> Bot:
+        screen = Screen()
+        settings = email_settings(database_url, box or mailbox, **overrides)
+        runtime = await start(settings, console_write=screen.write, clock=clock)
+        assert runtime.http is not None
+        host, port = runtime.http.addresses[0][:2]
+        bot = Bot(runtime, screen, aiohttp.ClientSession(), f"http://{host}:{port}")
+        running.append(bot)
+        return bot
+
+    yield starter
+    for bot in running:
+        await stop(bot)
+
+
+async def stop(bot: Bot) -> None:
+    await bot.http.close()
+    await bot.runtime.stop()

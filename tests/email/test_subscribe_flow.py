@@ -1,0 +1,60 @@
+"""A reader subscribes on the hub, confirms from the mail, gets the next approved
+statement by mail, unsubscribes with one click, and gets nothing more."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+
+from tests.email.conftest import CONFIRM, BotStarter
+from tests.email.mailbox import Mailbox
+
+READER = "Reader@Example.org"
+UPDATE = "[INC-1]"
+
+
+async def test_subscribe_confirm_receive_unsubscribe(
+    start_bot: BotStarter, mailbox: Mailbox
+) -> None:
+    bot = await start_bot()
+    await bot.open_incident()  # S1 is public: the hub shows INC-1, with its subscribe form
+
+    page = await bot.subscribe(READER, incident_id=1)
+    assert page.status == 200 and "Check your inbox" in page.text
+    confirmation = await mailbox.wait_for(READER, CONFIRM)
+    assert "INC-1" in confirmation.subject
+    confirm_url = confirmation.link("/status/confirm")
+    assert confirm_url.startswith(f"{bot.base}/status/confirm?token=")
+    confirmed = await bot.get(confirm_url)
+    assert confirmed.status == 200
+    assert "You are subscribed" in confirmed.text and "INC-1" in confirmed.text
+
+    await bot.subscribe("pending@example.org")  # never confirms
+    await mailbox.wait_for("pending@example.org", CONFIRM)
+
+    await bot.update("investigating", "S2")
+    mail = await mailbox.wait_for(READER, UPDATE)
+    body = mail.text
+    assert "— Alice" in body  # the signer
+    hub_link = f"{bot.base}/status/incidents/1"
+    assert hub_link in body
+    assert (await bot.get(hub_link)).status == 200
+    assert mail.message["From"] == "Acme Status <status@acme.example>"
+    reply_to = mail.message["Reply-To"].addresses[0]
+    assert reply_to == Address("Alice", addr_spec="status@acme.example")
+    # As sent: one plain <URL> (mail providers do not decode encoded words here).
+    assert mail.raw_header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+    list_unsubscribe = mail.raw_header("List-Unsubscribe")
+    assert list_unsubscribe.startswith(f"<{bot.base}/status/unsubscribe?token=")
+    assert list_unsubscribe.endswith(">") and " " not in list_unsubscribe
+    unsubscribe_url = list_unsubscribe[1:-1]
+    assert unsubscribe_url in body
+
+    assert mailbox.to("pending@example.org", UPDATE) == []  # unconfirmed: nothing
+
+    # What a mail client does for RFC 8058 one-click: POST the URL, this exact body.
+    page = await bot.post(unsubscribe_url, "List-Unsubscribe=One-Click")
+    assert page.status == 200 and "You are unsubscribed" in page.text
+
+    await bot.update("identified", "S3")
+    assert len(mailbox.to(READER, UPDATE)) == 1
+    assert mailbox.to("pending@example.org", UPDATE) == []
