@@ -5,7 +5,9 @@ claims each due row (pending → sending) so only one worker sends it, sends it
 through its ``Destination``, and records the outcome. The first success marks the
 statement published and resets the public-update clock.
 
-Destinations are served concurrently (a slow webhook does not hold up Slack);
+The first configured destination (the status hub, in the runtime) is served
+first: every other message links to a page that already shows the statement.
+Then the others are served concurrently (a slow webhook does not hold up Slack);
 one destination gets its deliveries one after another, oldest first. A claim is a
 lease: a row still ``sending`` after ``STALE_SENDING`` belonged to a process that
 died between sending and recording, and goes back to the queue. The retry carries
@@ -78,8 +80,9 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
 async def deliver_due(deps: Deps) -> int:
     """Send every delivery that is due; returns how many were attempted here.
 
-    Each destination's queue runs in its own task (at most ``MAX_PARALLEL`` at once);
-    a crash in one never stops the others."""
+    The first destination's queue goes first (whatever its outcome, the rest follow);
+    then each other destination's queue runs in its own task, at most ``MAX_PARALLEL``
+    at once. A crash in one never stops the others."""
     now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
         released = await uow.deliveries.release_stale(now - STALE_SENDING)
@@ -90,13 +93,20 @@ async def deliver_due(deps: Deps) -> int:
     for delivery in due:
         if delivery.id is not None:
             queues.setdefault(delivery.destination, []).append(delivery.id)
+    first = next(iter(deps.destinations), None)
+    attempted = await _serve(deps, [ids for key, ids in queues.items() if key == first])
+    return attempted + await _serve(deps, [ids for key, ids in queues.items() if key != first])
+
+
+async def _serve(deps: Deps, queues: list[list[int]]) -> int:
+    """Each queue in its own task, its deliveries in order; how many were attempted."""
     gate = asyncio.Semaphore(MAX_PARALLEL)
 
     async def serve(ids: list[int]) -> int:
         async with gate:
             return sum([await deliver(deps, delivery_id) for delivery_id in sorted(ids)])
 
-    results = await asyncio.gather(*(serve(ids) for ids in queues.values()), return_exceptions=True)
+    results = await asyncio.gather(*(serve(ids) for ids in queues), return_exceptions=True)
     attempted = 0
     for result in results:
         if isinstance(result, BaseException):
@@ -253,8 +263,8 @@ def outcome_message(
             (
                 Strong(f"❗ {ref} did not reach {deps.label(delivery.destination)}"),
                 f": {delivery.last_error} (after {delivery.attempts} attempt"
-                f"{'s' if delivery.attempts != 1 else ''}; "
-                f"`candor deliveries retry {delivery.id}` tries again).",
+                f"{'s' if delivery.attempts != 1 else ''}; an operator can send it again "
+                f"with `candor deliveries retry {delivery.id}`).",
             )
         )
     hub = deps.hub_url(incident)

@@ -365,11 +365,13 @@ class Deliveries(_Repo):
         return [(d, s, i) for d, s, i in await self.session.exec(query)]
 
     async def requeue_failed(self, delivery_id: int, now: datetime) -> bool:
-        """failed → pending with a fresh attempt budget (an operator's retry), atomically."""
+        """failed → pending with a fresh attempt budget (an operator's retry), atomically.
+        ``attempts`` restarts at 1, not 0: an earlier attempt may have reached the
+        destination, and destinations check for that whenever the attempt is past the first."""
         result = await self.session.exec(
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "failed")
-            .values(state="pending", attempts=0, next_attempt_at=now, claimed_at=None)
+            .values(state="pending", attempts=1, next_attempt_at=now, claimed_at=None)
         )
         return _rowcount(result) == 1
 
@@ -379,10 +381,15 @@ class Deliveries(_Repo):
         return (await self.session.exec(query)).one()
 
     async def claim(self, delivery_id: int, now: datetime) -> bool:
-        """pending → sending, for exactly one worker."""
+        """pending → sending, for exactly one worker, and only once it is due: a worker
+        that listed it earlier must not resend it at once after another recorded a failure."""
         result = await self.session.exec(
             update(Delivery)
-            .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "pending")
+            .where(
+                col(Delivery.id) == delivery_id,
+                col(Delivery.state) == "pending",
+                col(Delivery.next_attempt_at) <= now,
+            )
             .values(state="sending", claimed_at=now, attempts=Delivery.attempts + 1)
         )
         return _rowcount(result) == 1

@@ -16,7 +16,8 @@ def iso(moment: datetime) -> str:
 
 def human(moment: datetime) -> str:
     """Readable UTC time, e.g. ``21 Nov 2026, 14:30 UTC``."""
-    return f"{moment.astimezone(UTC):%-d %b %Y, %H:%M} UTC"
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
 
 
 class Pages:

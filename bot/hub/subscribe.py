@@ -16,11 +16,9 @@ from __future__ import annotations
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.publishers.links import LinkExpired, LinkInvalid, LinkStale
 from bot.publishers.subscriptions import (
     InvalidAddress,
-    LinkExpired,
-    LinkInvalid,
-    LinkStale,
     MailUnavailable,
     Subscriptions,
     UnknownIncident,

@@ -38,6 +38,7 @@ CLAIM_LEASE = timedelta(minutes=2)  # one mail takes seconds; an older claim is 
 
 @dataclass
 class _Tally:
+    earlier: int = 0  # mailed by earlier attempts
     mailed: int = 0
     busy: int = 0
     refused: list[str] = field(default_factory=list)
@@ -52,13 +53,13 @@ class EmailDestination:
         self.subscriptions = subscriptions
 
     async def deliver(self, publication: Publication) -> str:
-        statement_id, recipients = await self._not_yet_mailed(publication)
-        tally = _Tally()
+        statement_id, recipients, earlier = await self._not_yet_mailed(publication)
+        tally = _Tally(earlier=earlier)
         if recipients:
             async with self.subscriptions.mailer.session() as smtp:
                 for subscriber in recipients:
                     await self._mail_one(smtp, publication, statement_id, subscriber, tally)
-        return _outcome(tally, len(recipients))
+        return _outcome(tally, earlier + len(recipients))
 
     async def _mail_one(
         self,
@@ -89,14 +90,18 @@ class EmailDestination:
     def _now(self) -> datetime:
         return self.subscriptions.clock.now()
 
-    async def _not_yet_mailed(self, publication: Publication) -> tuple[int, Sequence[Subscriber]]:
+    async def _not_yet_mailed(
+        self, publication: Publication
+    ) -> tuple[int, Sequence[Subscriber], int]:
+        """The statement's id, who still needs it, and how many already got it."""
         async with self.subscriptions.store.unit_of_work() as uow:
             delivery = await uow.deliveries.get(publication.delivery_id)
             assert delivery is not None
             statement_id = delivery.statement_id
             done = await uow.email_sends.sent_to(statement_id)
             everyone = await uow.subscribers.recipients(publication.incident_id)
-        return statement_id, [s for s in everyone if s.id not in done]
+        remaining = [s for s in everyone if s.id not in done]
+        return statement_id, remaining, len(everyone) - len(remaining)
 
     async def _claim(self, statement_id: int, subscriber_id: int) -> str:
         now = self._now()
@@ -136,11 +141,17 @@ def _outcome(tally: _Tally, total: int) -> str:
             f"said {tally.postponed[0]}); the others got it",
             retryable=True,
         )
+    if tally.refused and not (tally.earlier or tally.mailed or tally.busy):
+        raise DeliveryFailed(
+            f"the mail server refused every subscriber ({len(tally.refused)}): {tally.refused[0]}",
+            retryable=False,
+        )
     if tally.busy:
         raise DeliveryFailed(
             f"{tally.busy} of {total} subscribers are being mailed by another worker; "
             "checking again later",
             retryable=True,
         )
-    summary = f"mailed {tally.mailed} subscriber{'s' if tally.mailed != 1 else ''}"
+    mailed = tally.earlier + tally.mailed
+    summary = f"mailed {mailed} subscriber{'s' if mailed != 1 else ''}"
     return summary + (f", {len(tally.refused)} address(es) refused" if tally.refused else "")

@@ -130,6 +130,8 @@ class SmtpSession:
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0]
             raise RecipientRefused(refused.code, " ".join(refused.message.split())) from error
+        except aiosmtplib.SMTPDataError as error:  # one recipient per mail: about this one
+            raise RecipientRefused(error.code, " ".join(error.message.split())) from error
         except ValueError as error:  # an address aiosmtplib will not put on the wire
             raise RecipientRefused(553, str(error)) from error
         except SMTP_ERRORS as error:

@@ -1,11 +1,8 @@
-"""Email subscriptions with double opt-in, and the signed links that manage them.
+"""Email subscriptions with double opt-in.
 
 A request creates (or refreshes) a pending subscriber and mails a confirmation
 link; only following it makes the address a recipient. Nothing a stranger can
-see depends on whether an address is already subscribed. Links are signed with
-itsdangerous: confirmation links expire after ``CONFIRM_FOR``; unsubscribe links
-never do (they sit in old mails). The key is SUBSCRIPTION_SECRET, or one generated
-once and kept in the database so links survive restarts.
+see depends on whether an address is already subscribed.
 
 One row per address: a second request for another scope widens the subscription
 when it is confirmed (one incident + another incident → every incident), so a
@@ -14,23 +11,12 @@ person never silently loses updates they asked for.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from email.message import EmailMessage
 
-from itsdangerous import (
-    BadSignature,
-    SignatureExpired,
-    TimestampSigner,
-    URLSafeSerializer,
-    URLSafeTimedSerializer,
-)
-
+from bot.publishers.links import LinkInvalid, Links, LinkStale, Tokens
 from bot.publishers.mail import Sender, confirmation_mail, parse_email
 from bot.publishers.smtp import Mailer, RecipientRefused
 from commands.clock import Clock
@@ -38,21 +24,8 @@ from commands.domain import incident_ref
 from commands.ports import DeliveryFailed
 from storage import Store, Subscriber, UnitOfWork
 
-CONFIRM_FOR = timedelta(days=3)
 RESEND_AFTER = timedelta(minutes=5)  # one confirmation mail per address per 5 minutes
 SECRET_NAME = "subscription_links"  # noqa: S105  (a row name, not a secret)
-
-
-class LinkInvalid(Exception):
-    """A link that was not made by us, or no longer points at anyone."""
-
-
-class LinkExpired(LinkInvalid):
-    """A confirmation link older than CONFIRM_FOR."""
-
-
-class LinkStale(LinkInvalid):
-    """A confirmation link older than the unsubscribe that followed it."""
 
 
 class InvalidAddress(ValueError):
@@ -67,91 +40,21 @@ class MailUnavailable(Exception):
     """The confirmation mail could not be sent now."""
 
 
-class _ClockSigner(TimestampSigner):
-    """Timestamps from the desk's clock, so expiry follows the same time as everything."""
-
-    def __init__(self, *args: Any, clock: Clock, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self.clock.now().timestamp())
-
-
-@dataclass(frozen=True)
-class ConfirmClaim:
-    subscriber_id: int
-    fingerprint: str
-    incident_id: int | None
-    issued_at: datetime
-
-
-class Tokens:
-    def __init__(self, secret: str, clock: Clock) -> None:
-        self._confirm = URLSafeTimedSerializer(
-            secret,
-            salt="candor.subscribe.confirm",
-            signer=_ClockSigner,
-            signer_kwargs={"clock": clock},
-        )
-        self._unsubscribe = URLSafeSerializer(secret, salt="candor.subscribe.unsubscribe")
-        self._key = hashlib.sha256(f"candor.subscribe.address:{secret}".encode()).digest()
-
-    def fingerprint(self, subscriber: Subscriber) -> str:
-        """Binds a link to the address too (keyed, so the link does not reveal it): a
-        subscriber id that ever pointed at another address cannot match an old link."""
-        digest = hmac.new(self._key, subscriber.email_key.encode(), hashlib.sha256)
-        return digest.hexdigest()[:16]
-
-    def confirm(self, subscriber: Subscriber, incident_id: int | None) -> str:
-        return str(self._confirm.dumps([subscriber.id, self.fingerprint(subscriber), incident_id]))
-
-    def read_confirm(self, token: str) -> ConfirmClaim:
-        try:
-            payload, issued = self._confirm.loads(
-                token, max_age=int(CONFIRM_FOR.total_seconds()), return_timestamp=True
-            )
-        except SignatureExpired as error:
-            raise LinkExpired("expired") from error
-        except BadSignature as error:
-            raise LinkInvalid("forged or damaged") from error
-        subscriber_id, fingerprint, incident_id = payload
-        return ConfirmClaim(subscriber_id, fingerprint, incident_id, issued)
-
-    def unsubscribe(self, subscriber: Subscriber) -> str:
-        return str(self._unsubscribe.dumps([subscriber.id, self.fingerprint(subscriber)]))
-
-    def read_unsubscribe(self, token: str) -> tuple[int, str]:
-        try:
-            subscriber_id, fingerprint = self._unsubscribe.loads(token)
-        except (BadSignature, ValueError, TypeError) as error:
-            raise LinkInvalid("forged or damaged") from error
-        return int(subscriber_id), str(fingerprint)
-
-
-class Links:
-    """Absolute URLs on the status hub. ``base`` gives PUBLIC_URL, or this server's
-    address once it is listening (a port chosen by the system is known only then)."""
-
-    def __init__(self, base: Callable[[], str]) -> None:
-        self.base = base
-
-    @property
-    def base_url(self) -> str:
-        return self.base().rstrip("/")
-
-    def url(self, path: str, **query: str) -> str:
-        return f"{self.base_url}{path}" + (f"?{urlencode(query)}" if query else "")
-
-    def incident(self, incident_id: int) -> str:
-        return self.url(f"/status/incidents/{incident_id}")
-
-
 @dataclass(frozen=True)
 class Confirmed:
     email: str
     scope: str
     unsubscribe_url: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A request that gets a mail: who, the scope confirming will give, and whether
+    the address already has exactly that."""
+
+    subscriber: Subscriber
+    scope: str
+    already: bool
 
 
 def widen(current: int | None, requested: int | None) -> int | None:
@@ -205,33 +108,46 @@ class Subscriptions:
             raise InvalidAddress(raw_email)
         email, key = parsed
         now = self.clock.now()
+        pending = await self._note_request(email, key, incident_id, now)
+        if pending is None:
+            return
+        try:
+            async with self.mailer.session() as smtp:
+                await smtp.send(self._confirmation(email, incident_id, pending), email)
+        except (DeliveryFailed, RecipientRefused) as error:
+            await self._forget_sending(key, now)
+            raise MailUnavailable(str(error)) from error
+
+    async def _note_request(
+        self, email: str, key: str, incident_id: int | None, now: datetime
+    ) -> _Pending | None:
+        """Create or refresh the row; None when a confirmation went out moments ago."""
         async with self.store.unit_of_work() as uow:
-            await self.scope(uow, incident_id)  # refuses an unknown incident
+            await self.scope(uow, incident_id)  # refuses an incident that is not public
             await uow.subscribers.claim_new(email, key, incident_id, now)
             subscriber = await uow.subscribers.by_email_key(key, for_update=True)
             assert subscriber is not None
             sent = subscriber.confirmation_sent_at
             if sent is not None and now - sent < RESEND_AFTER:
-                return
+                return None
             subscriber.confirmation_sent_at = now
             await uow.subscribers.save(subscriber)
             active = subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None
-            already = active and subscriber.incident_id in (None, incident_id)
             after = widen(subscriber.incident_id, incident_id) if active else incident_id
-            scope = await self.scope(uow, after)  # what confirming will give them
-        if already:
-            link = self.unsubscribe_url(subscriber)
+            already = active and after == subscriber.incident_id
+            return _Pending(subscriber, await self.scope(uow, after), already)
+
+    def _confirmation(self, email: str, incident_id: int | None, pending: _Pending) -> EmailMessage:
+        """The link confirms; for an address that already gets these updates, it stops them."""
+        if pending.already:
+            link = self.unsubscribe_url(pending.subscriber)
         else:
-            token = self.tokens.confirm(subscriber, incident_id)
+            token = self.tokens.confirm(pending.subscriber, incident_id)
             link = self.links.url("/status/confirm", token=token)
         status_url = self.links.url("/status")
-        message = confirmation_mail(self.sender, email, scope, status_url, link, already=already)
-        try:
-            async with self.mailer.session() as smtp:
-                await smtp.send(message, email)
-        except (DeliveryFailed, RecipientRefused) as error:
-            await self._forget_sending(key, now)
-            raise MailUnavailable(str(error)) from error
+        return confirmation_mail(
+            self.sender, email, pending.scope, status_url, link, already=pending.already
+        )
 
     async def _forget_sending(self, key: str, sent_at: datetime) -> None:
         """The mail did not go: let the person try again at once."""

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -212,7 +213,9 @@ class WebhookDestination:
 
 def _describe(error: aiohttp.ClientError) -> str:
     if isinstance(error, aiohttp.ClientConnectorError):
-        return f"{error.host}:{error.port} {error.os_error.strerror or error.os_error}"
+        cause = error.os_error
+        said = os.strerror(cause.errno).lower() if cause.errno else str(cause)
+        return f"{error.host}:{error.port}: {said}"
     return str(error) or type(error).__name__
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.publishers.email import EmailDestination
+from bot.publishers.links import Links
 from bot.publishers.mail import Sender
 from bot.publishers.smtp import Mailer, SmtpConfig, SmtpUrlError
-from bot.publishers.subscriptions import Links, Subscriptions
+from bot.publishers.subscriptions import Subscriptions
 from bot.settings import Settings
 from commands.clock import Clock
 from storage import Store

@@ -52,9 +52,20 @@ class SlackChannelDestination:
         return str(response["ts"])
 
     async def _already_posted(self, delivery_id: int) -> str | None:
-        response = await self.client.conversations_history(
-            channel=self.channel_id, limit=HISTORY_WINDOW, include_all_metadata=True
-        )
+        try:
+            response = await self.client.conversations_history(
+                channel=self.channel_id, limit=HISTORY_WINDOW, include_all_metadata=True
+            )
+        except SlackApiError as error:
+            # chat:write.public posts to a channel the bot is not in, but only a member can
+            # read it: posting again blind could post twice, so say what unblocks it.
+            if error.response.get("error") != "not_in_channel":
+                raise
+            raise DeliveryFailed(
+                "an earlier attempt may have posted, and the bot cannot read the channel to "
+                "check (invite the bot to it, then retry) [not_in_channel]",
+                retryable=False,
+            ) from error
         messages: list[dict[str, Any]] = response.get("messages", [])
         for message in messages:
             metadata: dict[str, Any] = message.get("metadata") or {}

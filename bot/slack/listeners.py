@@ -63,10 +63,11 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         text = _as_typed(command.get("text", "")).strip()
         channel = ChannelRef(PLATFORM, command["team_id"], command["channel_id"])
         if not text or _wants_draft_modal(text):
+            named = text.split()[0] if len(text.split()) == 2 else ""  # `INC-4 draft`
             view = (
                 modals.open_view(channel.channel_id)
                 if not text
-                else modals.draft_view(channel.channel_id)
+                else modals.draft_view(channel.channel_id, named)
             )
             await client.views_open(trigger_id=command["trigger_id"], view=view)
             return
@@ -106,16 +107,15 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
     @app.view(modals.DRAFT_CALLBACK)
     async def on_draft_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         fields = modals.values(view)
+        channel_id, _, incident = view["private_metadata"].partition(" ")
         try:
-            command = parse(f"draft {fields.get('template') or fields.get('text', '')}")
+            command = parse(f"{incident} draft {fields.get('template') or fields.get('text', '')}")
         except CommandError as error:
             await ack(response_action="errors", errors={"text": error.message[:150]})
             return
         await ack()
         user = body["user"]
-        channel = ChannelRef(
-            PLATFORM, user.get("team_id") or body["team"]["id"], view["private_metadata"]
-        )
+        channel = ChannelRef(PLATFORM, user.get("team_id") or body["team"]["id"], channel_id)
         reply = await desk.handle(
             command,
             Actor(PLATFORM, user["id"], user.get("name", "")),

@@ -71,12 +71,13 @@ def open_view(channel_id: str, title: str = "") -> dict[str, Any]:
     }
 
 
-def draft_view(channel_id: str) -> dict[str, Any]:
+def draft_view(channel_id: str, incident: str = "") -> dict[str, Any]:
+    """``incident`` is the ``INC-<n>`` the command named ('' inside an incident channel)."""
     templates = [_option(name, name) for name in TEMPLATE_NAMES]
     return {
         "type": "modal",
         "callback_id": DRAFT_CALLBACK,
-        "private_metadata": channel_id,
+        "private_metadata": f"{channel_id} {incident}".strip(),
         "title": {"type": "plain_text", "text": "Draft a statement"},
         "submit": {"type": "plain_text", "text": "Draft"},
         "blocks": [

@@ -14,11 +14,12 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.http_retry import builtin_async_handlers
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlalchemy import func
+from sqlmodel import SQLModel, select
 
 from bot.app import Runtime, start
 from bot.settings import Settings
+from storage import Delivery
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, SlackSigner
 from tests.fakes.slack_payloads import event_body, reaction_event, view_submission_body
@@ -156,6 +157,12 @@ class SlackBot:
                 if not running:
                     return
                 await asyncio.wait(running)
+
+    async def deliveries(self) -> dict[str, Delivery]:
+        """The outbox rows by destination key (`slack:C…`, `hub`)."""
+        async with self.runtime.store.unit_of_work() as uow:
+            rows = (await uow.session.exec(select(Delivery))).all()
+        return {row.destination: row for row in rows}
 
     async def rows(self) -> dict[str, int]:
         """Row count of every table: what "nothing was written" means."""

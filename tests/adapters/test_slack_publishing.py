@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
-from storage import Delivery
 from tests.adapters.slack_bot import PUB1, PUB2, SlackBot, slack_bot
 from tests.fakes.clock import FakeClock
 
@@ -41,12 +39,6 @@ def texts(message: dict[str, Any]) -> Iterator[str]:
     yield from walk(message.get("blocks") or [])
 
 
-async def deliveries(bot: SlackBot) -> dict[str, Delivery]:
-    async with bot.runtime.store.unit_of_work() as uow:
-        rows = (await uow.session.exec(select(Delivery))).all()
-    return {row.destination: row for row in rows}
-
-
 async def report(bot: SlackBot, channel: str, statement: str = "S1") -> str:
     await bot.fake.wait_for(lambda: bot.said(channel, f"{statement} is public"))
     return bot.said(channel, f"{statement} is public")[0]
@@ -73,7 +65,7 @@ async def test_published_text_cannot_ping_and_carries_hub_link_and_delivery_id(
             await bot.wait_posts(public, 1)
         await report(bot, channel, "S2")
 
-        ids = {key: row.id for key, row in (await deliveries(bot)).items()}
+        ids = {key: row.id for key, row in (await bot.deliveries()).items()}
         for public in (PUB1, PUB2):
             [post] = bot.fake.messages(public)
             rendered = list(texts(post))
@@ -90,9 +82,7 @@ async def test_published_text_cannot_ping_and_carries_hub_link_and_delivery_id(
             assert post["unfurl_links"] is False and post["unfurl_media"] is False
 
         async with bot.runtime.store.unit_of_work() as uow:
-            [statement] = [
-                s for s in await uow.statements.of_incident(1) if s.number == 2
-            ]
+            [statement] = [s for s in await uow.statements.of_incident(1) if s.number == 2]
         assert statement.body.startswith("<!channel>")  # kept as written, escaped on the way out
         assert "payments & refunds <tag>." in statement.body
 
@@ -108,7 +98,7 @@ async def test_a_crash_after_slack_accepted_the_post_never_posts_twice(
 
         await bot.react("UALICE", channel, bot.draft_ts(channel, "S1"))
         [posted] = await bot.wait_posts(PUB1, 1)
-        in_flight = (await deliveries(bot))[f"slack:{PUB1}"]
+        in_flight = (await bot.deliveries())[f"slack:{PUB1}"]
         assert (in_flight.state, in_flight.attempts) == ("sending", 1)
 
         clock.advance(minutes=3)  # the restart comes later than the stale-claim limit
@@ -118,7 +108,7 @@ async def test_a_crash_after_slack_accepted_the_post_never_posts_twice(
 
         assert bot.fake.messages(PUB1) == [posted]
         assert len(bot.fake.messages(PUB2)) == 1
-        recovered = (await deliveries(bot))[f"slack:{PUB1}"]
+        recovered = (await bot.deliveries())[f"slack:{PUB1}"]
         assert (recovered.state, recovered.attempts) == ("sent", 2)
         assert recovered.external_id == posted["ts"]
         assert bot.fake.calls_to("conversations.history")[0]["channel"] == PUB1
@@ -142,7 +132,7 @@ async def test_an_answer_lost_after_slack_posted_is_not_posted_again(
         await bot.wait_posts(PUB2, 1)
         await bot.settle()
         assert len(bot.fake.messages(PUB1)) == 1, "posted once, answer lost"
-        pending = (await deliveries(bot))[f"slack:{PUB1}"]
+        pending = (await bot.deliveries())[f"slack:{PUB1}"]
         assert pending.state == "pending", pending.last_error
 
         clock.advance(minutes=1)
@@ -151,6 +141,32 @@ async def test_an_answer_lost_after_slack_posted_is_not_posted_again(
 
         assert "did not reach" not in text
         assert len(bot.fake.messages(PUB1)) == len(bot.fake.messages(PUB2)) == 1
-        recovered = (await deliveries(bot))[f"slack:{PUB1}"]
+        recovered = (await bot.deliveries())[f"slack:{PUB1}"]
         assert recovered.state == "sent"
         assert recovered.external_id == bot.fake.messages(PUB1)[0]["ts"]
+
+
+async def test_a_retry_that_cannot_check_the_channel_fails_loudly_rather_than_post_twice(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chat:write.public reaches a public channel the bot is not in, but only members can
+    read its history: the retry cannot look for an earlier post, so it says so."""
+    async with slack_bot(
+        database_url, clock, monkeypatch, public_destinations="slack:CSTATUS"
+    ) as bot:
+        bot.fake.add_channel("CSTATUS", "status-public", bot_is_member=False)
+        channel = await bot.open_incident()
+        bot.fake.server_error("chat.postMessage", status=503, channel="CSTATUS", processed=True)
+
+        await bot.react("UALICE", channel, bot.draft_ts(channel, "S1"))
+        await bot.fake.wait_for(lambda: bot.fake.messages("CSTATUS"))
+        await bot.settle()
+        clock.advance(minutes=1)
+        await bot.runtime.desk.run_due()
+        await bot.fake.wait_for(lambda: bot.said(channel, "S1 did not reach"))
+
+        assert len(bot.fake.messages("CSTATUS")) == 1
+        [told] = bot.said(channel, "S1 did not reach")
+        assert "the bot cannot read the channel to check (invite the bot to it" in told
+        failed = (await bot.deliveries())["slack:CSTATUS"]
+        assert (failed.state, failed.attempts) == ("failed", 2)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import select
 
-from storage import Delivery
 from tests.adapters.slack_bot import (
     FEED,
     GENERAL,
@@ -37,12 +35,6 @@ async def published(bot: SlackBot, channel: str, statement: str = "S1") -> str:
     return "\n".join(reports())
 
 
-async def deliveries(bot: SlackBot) -> dict[str, Delivery]:
-    async with bot.runtime.store.unit_of_work() as uow:
-        rows = (await uow.session.exec(select(Delivery))).all()
-    return {row.destination: row for row in rows}
-
-
 # -- redelivery ----------------------------------------------------------------
 
 
@@ -66,7 +58,7 @@ async def test_a_redelivered_reaction_counts_once(
         to_alice = [e for e in bot.fake.ephemerals if e["user"] == "UALICE"]
         assert [e["text"] for e in to_alice] == ["Your vote was counted."]
         assert (await bot.rows())["approvals"] == 1
-        assert sorted(d for d in await deliveries(bot) if d.startswith("slack:")) == [
+        assert sorted(d for d in await bot.deliveries() if d.startswith("slack:")) == [
             f"slack:{PUB1}",
             f"slack:{PUB2}",
         ]
@@ -165,7 +157,7 @@ async def test_rate_limits_past_the_sdk_retries_are_retried_by_the_outbox(
         await bot.settle()
         assert bot.fake.messages(PUB1) == []
         assert not bot.said(channel, "S1 is public"), "not reported while a delivery is pending"
-        first = (await deliveries(bot))[f"slack:{PUB1}"]
+        first = (await bot.deliveries())[f"slack:{PUB1}"]
         assert (first.state, first.attempts) == ("pending", 1)
         assert first.last_error is not None and "ratelimited" in first.last_error
 
@@ -176,7 +168,7 @@ async def test_rate_limits_past_the_sdk_retries_are_retried_by_the_outbox(
         assert len(bot.fake.messages(PUB1)) == len(bot.fake.messages(PUB2)) == 1
         assert "did not reach" not in report
         assert f"&lt;#{PUB1}&gt;" in report and f"&lt;#{PUB2}&gt;" in report
-        delivered = await deliveries(bot)
+        delivered = await bot.deliveries()
         assert {d.state for d in delivered.values()} == {"sent"}  # the hub's too
         assert delivered[f"slack:{PUB1}"].attempts == 2
 
@@ -198,9 +190,7 @@ async def test_a_refusing_public_channel_is_reported_never_silent(
 ) -> None:
     target, setup, reason = REFUSALS[code]
     destinations = f"slack:{PUB1},slack:{target}"
-    async with slack_bot(
-        database_url, clock, monkeypatch, public_destinations=destinations
-    ) as bot:
+    async with slack_bot(database_url, clock, monkeypatch, public_destinations=destinations) as bot:
         fake = bot.fake
         if setup == "archived":
             fake.add_channel(target, "old-status", is_archived=True)
@@ -218,7 +208,7 @@ async def test_a_refusing_public_channel_is_reported_never_silent(
         assert len(fake.messages(PUB1)) == 1
         assert f"S1 did not reach Slack &lt;#{target}&gt;*: {reason}" in report
         assert f"[{code}] (after 1 attempt" in report
-        failed = (await deliveries(bot))[f"slack:{target}"]
+        failed = (await bot.deliveries())[f"slack:{target}"]
         assert (failed.state, failed.attempts) == ("failed", 1)
 
         assert await bot.command("status", channel=channel) == 200

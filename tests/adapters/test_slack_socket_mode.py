@@ -62,6 +62,8 @@ async def test_open_approve_publish_over_socket_mode(
         await bot.settle()
         assert len(fake.messages(PUB1)) == len(fake.messages(PUB2)) == 1
         assert (await bot.rows())["approvals"] == 1
+        to_alice = [e["text"] for e in fake.ephemerals if e["user"] == "UALICE"]
+        assert to_alice == ["Your vote was counted."], "the retried envelope had no effect"
 
         # Slack rotates connections; the bot reconnects and keeps working.
         await fake.socket_disconnect()

@@ -64,6 +64,26 @@ async def test_destinations_overlap_but_each_gets_its_statements_in_order(
     assert len(team.public_posts()) == 2
 
 
+async def test_the_first_destination_has_it_before_the_others_start(
+    store: Store, clock: FakeClock, chat: RecordingChat
+) -> None:
+    """The runtime puts the status hub first: every other message links to a page
+    that already shows the statement."""
+    log: list[tuple[str, str, str]] = []
+    hub = LoggingDestination("test:hub", log)
+    others = [LoggingDestination(f"test:{name}", log, Rendezvous(2)) for name in "ab"]
+    destinations = {d.key: d for d in (hub, *others)}
+    team = Team.build(store, clock, chat, destinations=destinations)
+    await team.say("alice", "/incident open Payments failing sev2")
+    team.enter_latest("alice")
+    await team.react("alice", "S1")
+    await team.settle()
+    assert log[:2] == [("test:hub", "start", "S1"), ("test:hub", "end", "S1")]
+    assert sorted(log[2:]) == sorted(
+        [(f"test:{name}", what, "S1") for name in "ab" for what in ("start", "end")]
+    )
+
+
 async def test_a_claim_left_by_a_dead_sender_is_taken_back_once_its_lease_runs_out(
     store: Store, clock: FakeClock, chat: RecordingChat
 ) -> None:
@@ -112,7 +132,10 @@ async def test_an_operator_retries_a_failed_delivery(
     await team.settle()
     assert len(hook.accepted) == 1
     [_, delivered] = await _deliveries(team)
-    assert delivered.state == "sent" and delivered.attempts == 1  # a fresh budget
+    # A fresh budget, but the attempt is still "not the first": a destination that can
+    # look for an earlier copy (Slack's metadata check) does so.
+    assert delivered.state == "sent" and delivered.attempts == 2
+    assert hook.accepted[0].attempt == 2
     reports = [t for t in team.chat.texts(channel) if "S1 is public" in t]
     assert "flaky receiver" in reports[-1]  # the channel hears the new outcome
     assert (await team.desk.list_deliveries(failed_only=True)).plain == "No failed deliveries."

@@ -36,9 +36,11 @@ class Screen:
     def count(self, pattern: str) -> int:
         return sum(1 for line in self.lines if re.search(pattern, line))
 
-    async def wait_for(self, pattern: str, limit: float = 10.0) -> None:
+    async def wait_for(self, pattern: str, limit: float = 10.0, *, seen: int = 0) -> None:
+        """Until more than ``seen`` lines match ``pattern``."""
+
         async def until() -> None:
-            while not self.count(pattern):
+            while self.count(pattern) <= seen:
                 self._changed.clear()
                 await self._changed.wait()
 
@@ -76,16 +78,18 @@ class Bot:
         await self.say("alice", "/incident INC-1 assign comms @bob")
         await self.publish("alice", "S1")
 
-    async def update(self, template: str, ref: str) -> None:
+    async def update(self, template: str, ref: str, incident: str = "INC-1") -> None:
         """alice drafts an update from a template; bob approves it; it goes out."""
-        await self.say("alice", f"/incident INC-1 draft {template}")
-        await self.publish("bob", ref)
+        await self.say("alice", f"/incident {incident} draft {template}")
+        await self.publish("bob", ref, incident)
 
-    async def publish(self, who: str, ref: str) -> None:
-        """``who`` approves statement ``ref`` of INC-1; returns once every delivery settled."""
-        await self.say(who, f"/incident INC-1 approve {ref}")
+    async def publish(self, who: str, ref: str, incident: str = "INC-1") -> None:
+        """``who`` approves statement ``ref``; returns once every delivery has settled."""
+        pattern = rf"{ref} is public"
+        seen = self.screen.count(pattern)
+        await self.say(who, f"/incident {incident} approve {ref}")
         await self.runtime.desk.run_due()
-        await self.screen.wait_for(rf"{ref} is public")
+        await self.screen.wait_for(pattern, seen=seen)
 
     async def get(self, url: str) -> Page:
         async with self.http.get(url) as response:

@@ -38,7 +38,7 @@ class Mail:
     def text(self) -> str:
         part = self.message.get_body(("plain",))
         assert part is not None
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
     def raw_header(self, name: str) -> str:
         """A header exactly as sent (unfolded), not decoded."""
@@ -104,9 +104,9 @@ class _AnyPortController(Controller):
     the port the system actually chose."""
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        server: Any = self.server
+        self.port = server.sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class Mailbox:

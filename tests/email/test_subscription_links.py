@@ -14,9 +14,10 @@ UPDATE = "[INC-1]"
 
 
 def _tampered(url: str) -> str:
-    """The same link with one character of its signature changed."""
-    last = url[-1]
-    return url[:-1] + ("A" if last != "A" else "B")
+    """The same link with the first character of its signature changed (the last one
+    may carry only padding bits, so changing it can leave the signature intact)."""
+    at = url.rindex(".") + 1
+    return url[:at] + ("A" if url[at] != "A" else "B") + url[at + 1 :]
 
 
 async def test_forged_and_damaged_links_are_refused_with_a_clear_page(
@@ -155,3 +156,26 @@ async def test_the_unsubscribe_link_asks_before_it_acts(
     assert (await bot.post(url, "")).status == 200  # twice is fine
     await bot.update("identified", "S3")
     assert len(mailbox.to("careful@example.org", UPDATE)) == 2
+
+
+async def test_the_form_names_what_you_subscribe_to(start_bot: BotStarter) -> None:
+    bot = await start_bot()
+    await bot.open_incident()
+    page = await bot.get(f"{bot.base}/status/subscribe?incident_id=1")
+    assert page.status == 200
+    assert "Updates about INC-1 (Checkout down)" in page.text
+    assert '<input type="hidden" name="incident_id" value="1">' in page.text
+    assert '<main id="main"' in page.text and '<label for="email">' in page.text
+    everything = await bot.get(f"{bot.base}/status/subscribe")
+    assert "Updates about every incident" in everything.text
+
+
+async def test_without_email_the_pages_say_it_is_not_offered(start_bot: BotStarter) -> None:
+    bot = await start_bot(public_destinations="", smtp_url=None, email_from=None)
+    for page in (
+        await bot.subscribe("reader@example.org"),
+        await bot.get(f"{bot.base}/status/subscribe"),
+        await bot.get(f"{bot.base}/status/confirm?token=x"),
+        await bot.post(f"{bot.base}/status/unsubscribe?token=x", "List-Unsubscribe=One-Click"),
+    ):
+        assert page.status == 404 and "Email updates are not offered here" in page.text
