@@ -46,7 +46,11 @@ def build_destinations(
         kind, _, target = entry.partition(":")
         factory = factories.get(kind.lower())
         if factory is None or not target:
-            available = ", ".join(f"{name}:<channel>" for name in factories) or "nothing"
+            targets = {"webhook": "<https url>", "email": "subscribers"}
+            available = (
+                ", ".join(f"{name}:{targets.get(name, '<channel>')}" for name in factories)
+                or "nothing"
+            )
             raise StartupError(
                 f"PUBLIC_DESTINATIONS entry {entry!r} cannot be used here: "
                 f"with these settings Candor can publish to {available}."
@@ -184,7 +188,8 @@ async def start(
         cadence=cadence,
         templates=templates,
         feeds=feeds,
-        public_url=settings.hub_base_url,
+        # Links to the hub only where a hub answers: `candor console` serves no HTTP.
+        public_url=settings.hub_base_url if serve_http or settings.public_url else None,
     )
     desk = Desk(deps)
     http_app = build_http_app(store, clock)

@@ -1,4 +1,5 @@
-"""The one HTTP server: health, metrics (and, in later issues, Slack events and the hub)."""
+"""The one HTTP server: health and metrics here; Slack events and the status hub
+register their routes on the same application (bot/slack, bot/hub)."""
 
 from __future__ import annotations
 
