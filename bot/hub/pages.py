@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from bot.hub.record import FrontPage, PublicIncident
+from bot.hub.templating import hub_environment
 
 
 def iso(moment: datetime) -> str:
@@ -23,13 +22,7 @@ def human(moment: datetime) -> str:
 class Pages:
     def __init__(self, site_title: str) -> None:
         self.site_title = site_title
-        self.env = Environment(
-            loader=PackageLoader("bot.hub", "templates"),
-            autoescape=select_autoescape(["html"]),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = hub_environment()
         self.env.filters["iso"] = iso
         self.env.filters["human"] = human
 

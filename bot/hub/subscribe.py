@@ -14,8 +14,8 @@ already subscribed. Pages are never cached: they carry personal links.
 from __future__ import annotations
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.hub.templating import hub_environment
 from bot.publishers.links import LinkExpired, LinkInvalid, LinkStale
 from bot.publishers.subscriptions import (
     InvalidAddress,
@@ -66,13 +66,7 @@ def _incident_id(raw: str | None) -> int | None:
 class SubscriptionPages:
     def __init__(self, subscriptions: Subscriptions | None, site_title: str) -> None:
         self.subscriptions, self.site_title = subscriptions, site_title
-        self.env = Environment(
-            loader=PackageLoader("bot.hub", "templates"),
-            autoescape=select_autoescape(["html"]),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = hub_environment()
 
     def page(self, name: str, status: int = 200, **values: object) -> web.Response:
         html = self.env.get_template(f"subscribe_{name}.html").render(

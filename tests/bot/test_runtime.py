@@ -3,38 +3,13 @@ database, and the HTTP server answers health and metrics."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-
 import aiohttp
 
 from bot.app import Runtime, start
 from bot.settings import Settings
 from commands.ports import Actor, ChannelRef
 from tests.fakes.clock import FakeClock
-
-
-class Screen:
-    """Collects console output; tests wait for a line to appear (bounded, no sleeping)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._changed = asyncio.Event()
-
-    def write(self, text: str) -> None:
-        self.lines.append(text)
-        self._changed.set()
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for line in self.lines if re.search(pattern, line))
-
-    async def wait_for(self, pattern: str, limit: float = 10.0) -> None:
-        async def until() -> None:
-            while not self.count(pattern):
-                self._changed.clear()
-                await self._changed.wait()
-
-        await asyncio.wait_for(until(), limit)
+from tests.fakes.screen import Screen
 
 
 def _settings(database_url: str) -> Settings:

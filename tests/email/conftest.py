@@ -3,8 +3,6 @@ server on 127.0.0.1. People type at the desk; readers use the hub over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,38 +15,10 @@ from bot.settings import Settings
 from commands.ports import Actor, ChannelRef, Reply
 from tests.email.mailbox import Mail, Mailbox
 from tests.fakes.clock import FakeClock
+from tests.fakes.screen import Screen
 
 EMAIL_FROM = "Acme Status <status@acme.example>"
 CONFIRM = "Confirm"
-
-
-class Screen:
-    """What the console shows; tests wait for a line (bounded, no sleeping)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._changed = asyncio.Event()
-
-    def write(self, text: str) -> None:
-        self.lines.append(text)
-        self._changed.set()
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for line in self.lines if re.search(pattern, line))
-
-    async def wait_for(self, pattern: str, limit: float = 10.0, *, seen: int = 0) -> None:
-        """Until more than ``seen`` lines match ``pattern``."""
-
-        async def until() -> None:
-            while self.count(pattern) <= seen:
-                self._changed.clear()
-                await self._changed.wait()
-
-        try:
-            await asyncio.wait_for(until(), limit)
-        except TimeoutError:
-            shown = "\n".join(self.lines)
-            raise AssertionError(f"never shown: {pattern!r}; the console shows:\n{shown}") from None
 
 
 @dataclass

@@ -5,7 +5,6 @@ receivers and the outbox rows."""
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,34 +18,12 @@ from commands.desk import Reaction
 from commands.ports import Actor, ChannelRef, Reply
 from storage import Delivery
 from tests.fakes.clock import FakeClock
+from tests.fakes.screen import Screen
 from tests.fakes.webhooks import SECRET
 
 PLATFORM, WORKSPACE = "console", "local"
 ALICE = Actor(PLATFORM, "alice", "alice")
 POLL = 0.02  # between looks at the database; correctness never depends on it
-
-
-class Screen:
-    """Collects console output; tests wait for a line to appear (bounded)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._changed = asyncio.Event()
-
-    def write(self, text: str) -> None:
-        self.lines.append(text)
-        self._changed.set()
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for line in self.lines if re.search(pattern, line))
-
-    async def wait_for(self, pattern: str, limit: float = 10.0) -> None:
-        async def until() -> None:
-            while not self.count(pattern):
-                self._changed.clear()
-                await self._changed.wait()
-
-        await asyncio.wait_for(until(), limit)
 
 
 def webhook_settings(database_url: str, *urls: str, **extra: Any) -> Settings:
