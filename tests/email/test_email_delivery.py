@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from bot.app import StartupError, start
 from storage import Delivery, Store
-from tests.email.conftest import BotStarter, Screen, email_settings
+from tests.email.conftest import BotStarter, email_settings
 from tests.email.mailbox import Mailbox
 from tests.fakes.clock import FakeClock
+from tests.fakes.screen import Screen
 
 READERS = ("ann@example.org", "bob@example.org", "cat@example.org")
 UPDATE = "[INC-1]"

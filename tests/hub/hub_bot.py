@@ -18,8 +18,8 @@ from bot.settings import Settings
 from commands.desk import Reaction
 from commands.ports import Actor, ChannelRef, Reply
 from storage import Statement
-from tests.bot.test_runtime import Screen
 from tests.fakes.clock import FakeClock
+from tests.fakes.screen import Screen
 
 PLATFORM, WORKSPACE = "console", "local"
 # Distinctive names and ids, so "never shown" checks cannot pass or fail by accident.
