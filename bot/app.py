@@ -104,24 +104,16 @@ class _Platforms:
     webhooks: Webhooks | None = None
 
 
-def _webhook_factory(webhooks: Webhooks) -> DestinationFactory:
-    def build(url: str) -> Destination:
+def _checked(build: DestinationFactory, *config_errors: type[Exception]) -> DestinationFactory:
+    """A destination factory whose configuration errors stop the start, stated plainly."""
+
+    def checked(target: str) -> Destination:
         try:
-            return webhooks.destination(url)
-        except WebhookConfigError as error:
+            return build(target)
+        except config_errors as error:
             raise StartupError(str(error)) from error
 
-    return build
-
-
-def _email_factory(email: EmailPublishing) -> DestinationFactory:
-    def build(target: str) -> Destination:
-        try:
-            return email.destination(target)
-        except EmailConfigError as error:
-            raise StartupError(str(error)) from error
-
-    return build
+    return checked
 
 
 async def _platforms(settings: Settings, console_write: Callable[[str], None] | None) -> _Platforms:
@@ -142,7 +134,7 @@ async def _platforms(settings: Settings, console_write: Callable[[str], None] | 
         found.destinations["slack"] = slack.destination
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     found.webhooks = Webhooks(secret)
-    found.destinations["webhook"] = _webhook_factory(found.webhooks)
+    found.destinations["webhook"] = _checked(found.webhooks.destination, WebhookConfigError)
     return found
 
 
@@ -165,7 +157,7 @@ async def start(
         entries = ["console:public", *entries]
     store = Store(settings.database_url)  # connects only once migrated, below
     email = EmailPublishing(settings, store, clock)
-    factories = {**platforms.destinations, "email": _email_factory(email)}
+    factories = {**platforms.destinations, "email": _checked(email.destination, EmailConfigError)}
     hub = HubDestination()  # always on, and first: every update appears on the hub first
     destinations = {hub.key: hub, **build_destinations(entries, factories)}
     feeds = settings.feeds

@@ -11,7 +11,7 @@ from storage import OPEN_STATES, Delivery, Incident, Store
 
 
 async def render_metrics(store: Store, now: datetime) -> str:
-    async with store.unit_of_work() as uow:
+    async with store.reading() as uow:
         session = uow.session
         open_count = (
             await session.exec(

@@ -198,7 +198,7 @@ class Desk:
 
     async def run_due(self) -> None:
         """Fire due reminders, deliver due statements, then re-arm the timer."""
-        async with self.deps.store.unit_of_work() as uow:
+        async with self.deps.store.reading() as uow:
             due = [r.id for r in await uow.reminders.due(self.deps.clock.now())]
         for reminder_id in due:
             try:
@@ -209,7 +209,7 @@ class Desk:
         await self.rearm()
 
     async def rearm(self) -> None:
-        async with self.deps.store.unit_of_work() as uow:
+        async with self.deps.store.reading() as uow:
             times = [await uow.reminders.next_fire_at(), await uow.deliveries.next_attempt_at()]
             oldest_claim = await uow.deliveries.oldest_claim()
         if oldest_claim is not None:  # wake when that lease runs out, in case its sender died

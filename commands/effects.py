@@ -6,7 +6,7 @@ from commands import render
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
-from storage import UnitOfWork
+from storage import Incident, Statement, UnitOfWork
 
 
 async def roles_of(uow: UnitOfWork, incident_id: int) -> dict[str, str]:
@@ -36,7 +36,10 @@ async def refresh_summary(deps: Deps, incident_id: int) -> None:
     await chat.set_topic(incident.channel_id, render.topic(incident, now))
 
 
-async def _draft_message(deps: Deps, uow: UnitOfWork, statement_id: int) -> tuple[Message, str]:
+async def _draft_message(
+    deps: Deps, uow: UnitOfWork, statement_id: int
+) -> tuple[Message, Statement, Incident]:
+    """The draft as it should read now, with the rows it was built from."""
     statement = await uow.statements.get(statement_id)
     assert statement is not None
     incident = await uow.incidents.get(statement.incident_id)
@@ -54,17 +57,14 @@ async def _draft_message(deps: Deps, uow: UnitOfWork, statement_id: int) -> tupl
         policy.reject_emoji,
         deps.clock.now(),
     )
-    return message, incident.platform
+    return message, statement, incident
 
 
 async def post_draft(deps: Deps, statement_id: int) -> None:
     """Post the current revision of a draft for votes, seeded with ✅ and ❌."""
     async with deps.store.unit_of_work() as uow:
-        message, platform = await _draft_message(deps, uow, statement_id)
-        statement = await uow.statements.get(statement_id)
-        incident = await uow.incidents.get(statement.incident_id) if statement else None
-    assert statement is not None and incident is not None
-    chat = deps.chat(platform)
+        message, statement, incident = await _draft_message(deps, uow, statement_id)
+    chat = deps.chat(incident.platform)
     ref = await chat.post(incident.channel_id, message)
     async with deps.store.unit_of_work() as uow:
         revision = await uow.statements.revision(statement_id, statement.revision)
@@ -87,13 +87,13 @@ async def post_draft(deps: Deps, statement_id: int) -> None:
 async def refresh_draft(deps: Deps, statement_id: int) -> None:
     """Edit the draft message in place (vote count, final state)."""
     async with deps.store.unit_of_work() as uow:
-        message, platform = await _draft_message(deps, uow, statement_id)
-        statement = await uow.statements.get(statement_id)
-        assert statement is not None
+        message, statement, incident = await _draft_message(deps, uow, statement_id)
         revision = await uow.statements.revision(statement_id, statement.revision)
     if revision is None or not revision.message_id or not revision.channel_id:
         return
-    await deps.chat(platform).update(MessageRef(revision.channel_id, revision.message_id), message)
+    await deps.chat(incident.platform).update(
+        MessageRef(revision.channel_id, revision.message_id), message
+    )
 
 
 async def say(deps: Deps, platform: str, channel_id: str, message: Message) -> None:

@@ -58,6 +58,8 @@ class Store:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        # One shared connection (in-memory SQLite) cannot read beside a writer.
+        self._shared_connection = isinstance(self.engine.pool, StaticPool)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -79,6 +81,20 @@ class Store:
                 self._write_lock.release()
         for callback in callbacks:
             await callback()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        """A read-only look that never waits for the SQLite writer lock: in WAL mode
+        readers run beside the one writer, so status-page views and timer look-ups
+        do not queue behind commands. Nothing done here is committed."""
+        if self._shared_connection:
+            async with self.unit_of_work() as uow:
+                yield uow
+            return
+        # Closing the session returns the connection to the pool, which rolls it back;
+        # rows already loaded stay readable (an explicit rollback would expire them).
+        async with self._sessions() as session:
+            yield UnitOfWork(session)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

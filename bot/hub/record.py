@@ -110,7 +110,7 @@ def _severity_rank(incident: PublicIncident) -> int:
 
 async def front_page(store: Store, now: datetime) -> FrontPage:
     """Open incidents (most severe first) and those resolved in the last ``RECENT``."""
-    async with store.unit_of_work() as uow:
+    async with store.reading() as uow:
         rows = await uow.incidents.recent_public(now - RECENT)
         ids = [row.id for row in rows if row.id is not None]
         by_incident: dict[int, list[Statement]] = defaultdict(list)
@@ -128,7 +128,7 @@ async def front_page(store: Store, now: datetime) -> FrontPage:
 
 async def incident(store: Store, incident_id: int) -> PublicIncident | None:
     """One incident and every statement published about it; None if it was never public."""
-    async with store.unit_of_work() as uow:
+    async with store.reading() as uow:
         row = await uow.incidents.public(incident_id)
         if row is None:
             return None
@@ -138,6 +138,6 @@ async def incident(store: Store, incident_id: int) -> PublicIncident | None:
 
 async def latest_statements(store: Store) -> list[tuple[PublicIncident, PublicStatement]]:
     """The newest published statements across incidents, for the feed."""
-    async with store.unit_of_work() as uow:
+    async with store.reading() as uow:
         rows = await uow.statements.published_recent(FEED_SIZE)
     return [(_incident(i, []), _statement(s)) for s, i in rows]
