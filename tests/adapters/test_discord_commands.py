@@ -1,0 +1,79 @@
+"""/incident on Discord: the synced command matches the grammar, options are typed,
+autocomplete offers the incident's own statements and tasks, minimal intents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from commands.grammar import VERBS
+from tests.adapters.discord_bot import ALICE, BOB, GENERAL, GUILD, discord_bot
+from tests.fakes.clock import FakeClock
+
+USER, ROLE_OPTION, STRING = 6, 8, 3
+
+
+async def test_every_verb_is_a_subcommand_with_typed_options(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        [incident] = bot.fake.synced_commands(GUILD)
+        subcommands = {o["name"]: o for o in incident["options"]}
+        assert set(subcommands) == set(VERBS)
+        options = {o["name"]: o for o in subcommands["open"]["options"]}
+        assert [c["value"] for c in options["severity"]["choices"]] == [
+            "sev1", "sev2", "sev3", "sev4",
+        ]  # fmt: skip
+        assert options["commander"]["type"] == USER
+        assert {o["name"]: o["type"] for o in subcommands["task"]["options"]}["owner"] == USER
+        approve = {o["name"]: o for o in subcommands["approve"]["options"]}
+        assert approve["statement"]["autocomplete"] is True
+        assert [c["value"] for c in {
+            o["name"]: o for o in subcommands["draft"]["options"]
+        }["template"]["choices"]][:2] == ["ack", "holding"]  # fmt: skip
+        wanted = discord.Intents.none()
+        wanted.guilds = wanted.guild_reactions = True
+        assert bot.fake.intents == wanted.value  # no message content, no members
+
+
+async def test_autocomplete_offers_drafts_tasks_and_open_incidents(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        channel = int(await bot.open_incident("Login errors"))
+        await bot.slash("task", {"owner": str(BOB), "due": "30m", "title": "Roll back"},
+                        channel=channel)  # fmt: skip
+        drafts = await bot.fake.autocomplete(
+            GUILD, channel, ALICE, "incident", "approve", {"statement": ""}, focused="statement"
+        )
+        assert [c["value"] for c in drafts] == ["S1"]
+        tasks = await bot.fake.autocomplete(
+            GUILD, channel, ALICE, "incident", "done", {"task": "roll"}, focused="task"
+        )
+        assert [c["value"] for c in tasks] == ["1"] and "Roll back" in tasks[0]["name"]
+        incidents = await bot.fake.autocomplete(
+            GUILD, GENERAL, ALICE, "incident", "status", {"incident": "log"}, focused="incident"
+        )
+        assert [c["value"] for c in incidents] == ["INC-1"]
+        status = await bot.slash("status", {"incident": "INC-1"}, channel=GENERAL)
+        assert "Login errors" in bot.answer(status)
+
+
+async def test_slash_approve_is_the_fallback_for_reactions(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        channel = int(await bot.open_incident())
+        ix = await bot.slash("approve", {"statement": "S1"}, user=BOB, channel=channel)
+        assert "vote was counted" in bot.answer(ix).lower()
+        await bot.wait_deliveries("hub")
+
+
+async def test_bad_option_gets_the_usage_line(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        channel = int(await bot.open_incident())
+        ix = await bot.slash("cadence", {"every": "soon"}, channel=channel)
+        assert "/incident cadence <duration>" in bot.answer(ix)
