@@ -10,6 +10,8 @@ Never twice: each post carries a nonce derived from the delivery with
 ``enforce_nonce``, so Discord itself answers a quick retry with the message it
 already has; a later retry (the process died after Discord accepted the post)
 first looks for the statement in the channel's recent history.
+
+A correction is posted the same way; then ``amend`` edits the original's message.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import discord
 
 from bot.discord.errors import DISCORD_ERRORS, delivery_failed
 from bot.discord.render import NO_PINGS, embed
-from commands.destinations import publication_message
+from commands.destinations import amended_message, publication_message
 from commands.ports import Publication
 
 HISTORY_WINDOW = 50
@@ -59,6 +61,24 @@ class DiscordChannelDestination:
         except DISCORD_ERRORS as error:
             raise delivery_failed(error) from error
         return str(posted.id)
+
+    async def amend(self, publication: Publication, original_external_id: str) -> None:
+        """A correction went out: the original message keeps its words under a visible
+        "Corrected" note (an edit reaches following servers too). Editing is idempotent."""
+        original = publication.corrects
+        assert original is not None
+        card = embed(amended_message(publication), url=publication.hub_url)
+        stamp = f"{publication.published_at:%Y-%m-%d %H:%M} UTC"
+        card.set_footer(
+            text=f"{publication.incident_ref} · {original.statement_ref} · corrected {stamp}"
+        )
+        message = self.client.get_partial_messageable(int(self.channel_id))
+        try:
+            await message.get_partial_message(int(original_external_id)).edit(
+                embed=card, allowed_mentions=NO_PINGS
+            )
+        except DISCORD_ERRORS as error:
+            raise delivery_failed(error) from error
 
     def _embed(self, publication: Publication) -> discord.Embed:
         message = publication_message(publication)

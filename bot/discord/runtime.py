@@ -156,28 +156,48 @@ class DiscordAdapter:
             raise DiscordConfigError(f"Discord: could not log in ({error}).") from error
 
     async def start(self) -> None:
-        """Sync the commands, open the gateway and wait (a little) until Discord says ready."""
+        """Register the ``/incident`` commands with Discord (REST; every replica may)."""
         try:
             await self.client.sync_commands()
         except DISCORD_ERRORS as error:
+            reason = discord_error(error).reason
             raise DiscordConfigError(
-                f"Discord: could not register the /incident commands ({discord_error(error).reason})."
+                f"Discord: could not register the /incident commands ({reason})."
             ) from error
+
+    async def hold_gateway(self) -> None:
+        """Open the gateway, where commands and reactions arrive. One replica holds it (the
+        leader): Discord would deliver each event to every connection otherwise."""
+        if self._connection is not None and not self._connection.done():
+            return
+        if self.client.is_closed():  # released earlier: open a fresh session
+            self.client.clear()
+            await self.client.login(self._token.get_secret_value())
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
             {self._connection, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
         )
+        ready.cancel()
         if self._connection in done:
-            ready.cancel()
-            error = self._connection.exception()
-            raise DiscordConfigError(f"Discord: the gateway connection failed ({error}).")
+            failure = self._connection.exception()
+            raise DiscordConfigError(f"Discord: the gateway connection failed ({failure}).")
         if ready not in done:
-            ready.cancel()
             log.warning("Discord: not ready after %.0f s; still trying", READY_TIMEOUT)
 
-    async def stop(self) -> None:
+    async def release_gateway(self) -> None:
+        """Another replica leads now: close the gateway, keep the REST session for
+        publishing and replies."""
+        await self._close()
+        self.client.clear()
+        await self.client.login(self._token.get_secret_value())
+
+    async def _close(self) -> None:
         await self.client.close()
         if self._connection is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await self._connection
+            self._connection = None
+
+    async def stop(self) -> None:
+        await self._close()

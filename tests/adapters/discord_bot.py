@@ -5,7 +5,7 @@ waits, never sleeps)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -152,13 +152,20 @@ def populate(fake: FakeDiscord) -> None:
 
 @asynccontextmanager
 async def discord_bot(
-    database_url: str, clock: FakeClock, monkeypatch: Any, **extra: Any
+    database_url: str,
+    clock: FakeClock,
+    monkeypatch: Any,
+    prepare: Callable[[FakeDiscord], object] | None = None,
+    **extra: Any,
 ) -> AsyncIterator[DiscordBot]:
+    """The bot on the fake Discord; ``prepare`` seeds more of the server before start."""
     # discord.py reads its REST base and gateway from class attributes: restore them.
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
     async with FakeDiscord(TOKEN) as fake:
         populate(fake)
+        if prepare is not None:
+            prepare(fake)
         runtime = await start(
             settings(fake, database_url, **extra),
             clock=clock,

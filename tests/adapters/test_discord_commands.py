@@ -77,3 +77,16 @@ async def test_bad_option_gets_the_usage_line(
         channel = int(await bot.open_incident())
         ix = await bot.slash("cadence", {"every": "soon"}, channel=channel)
         assert "/incident cadence <duration>" in bot.answer(ix)
+
+
+def test_readme_invite_url_asks_for_exactly_what_the_bot_uses() -> None:
+    from pathlib import Path
+
+    from bot.discord.invite import PERMISSIONS, SCOPES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    urls = [line.strip() for line in readme.splitlines() if "discord.com/oauth2/authorize" in line]
+    assert urls, "the README shows the invite URL"
+    for url in urls:
+        assert f"permissions={PERMISSIONS.value}" in url
+        assert "scope=" + "+".join(SCOPES) in url

@@ -9,14 +9,17 @@ from tests.adapters.discord_bot import (
     BOB,
     FEED,
     GENERAL,
+    GUILD,
     MALLORY,
     NEWS,
     STATUS,
     discord_bot,
 )
 from tests.fakes.clock import FakeClock
+from tests.fakes.discord import FakeDiscord
 
 EPHEMERAL = 1 << 6
+CATEGORY = 900000000000000030
 
 
 async def test_open_creates_channel_in_category_pins_summary_and_announces(
@@ -86,3 +89,40 @@ async def test_error_is_shown_only_to_the_asker_with_the_fix(
         assert "not an incident channel" in bot.answer(ix)
         assert "INC-4" in bot.answer(ix)  # the fix: name the incident
         assert bot.fake.messages(GENERAL) == []
+
+
+async def test_a_vote_cast_while_the_gateway_is_down_arrives_once_after_resume(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        channel = await bot.open_incident()
+        draft = await bot.wait_draft(channel, "S1")
+        identified = bot.fake.identifies
+        async with bot.fake.disconnected(resume=True):
+            await bot.fake.react(channel, draft, BOB, "✅")
+        await bot.wait_deliveries(f"discord:{STATUS}", f"discord:{NEWS}")
+        assert (bot.fake.resumes, bot.fake.identifies) == (1, identified)  # resumed, not anew
+        assert len(bot.fake.messages(STATUS)) == 1 and len(bot.fake.messages(NEWS)) == 1
+
+
+async def test_in_a_private_category_the_bot_lets_the_opener_and_owners_in(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    view_channel = 1 << 10
+
+    def private_category(fake: FakeDiscord) -> None:
+        hidden = {"id": str(GUILD), "type": 0, "allow": 0, "deny": view_channel}
+        fake.add_channel(GUILD, CATEGORY, "incidents", type=4, overwrites=[hidden])
+
+    async with discord_bot(database_url, clock, monkeypatch, private_category) as bot:
+        channel = await bot.open_incident()
+        assert bot.fake.channel(channel)["parent_id"] == str(CATEGORY)  # found, not duplicated
+
+        def allowed() -> set[str]:
+            overwrites = bot.fake.channel(channel)["permission_overwrites"]
+            return {o["id"] for o in overwrites if int(o["allow"]) & view_channel}
+
+        assert {str(ALICE), bot.fake.bot_user_id} <= allowed()
+        assert str(BOB) not in allowed()
+        await bot.slash("assign", {"role": "comms", "person": str(BOB)}, channel=int(channel))
+        await bot.fake.wait_for(lambda: str(BOB) in allowed())
