@@ -31,8 +31,8 @@ log = logging.getLogger("candor.discord")
 
 READY_TIMEOUT = 30.0  # start goes on without waiting longer; the client keeps trying
 # A rate limit longer than this fails the call (a delivery is retried by the outbox later)
-# instead of holding a command or a publication for minutes.
-MAX_RATELIMIT_WAIT = 10.0
+# instead of holding a command or a publication for minutes (discord.py's floor is 30 s).
+MAX_RATELIMIT_WAIT = 30.0
 
 
 class DiscordConfigError(Exception):
@@ -138,6 +138,7 @@ class DiscordAdapter:
         self.client = CandorClient(settings.discord_guild_id, **client_options)
         self.chat = self.client.chat
         self._connection: asyncio.Task[None] | None = None
+        self._stopped = False
 
     def destination(self, channel_id: str) -> DiscordChannelDestination:
         return DiscordChannelDestination(self.client, channel_id)
@@ -188,6 +189,8 @@ class DiscordAdapter:
     async def release_gateway(self) -> None:
         """Another replica leads now: close the gateway, keep the REST session for
         publishing and replies."""
+        if self._stopped:
+            return
         await self._close()
         self.client.clear()
         await self.client.login(self._token.get_secret_value())
@@ -200,4 +203,5 @@ class DiscordAdapter:
             self._connection = None
 
     async def stop(self) -> None:
+        self._stopped = True
         await self._close()

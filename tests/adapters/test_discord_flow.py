@@ -7,6 +7,7 @@ from typing import Any
 from tests.adapters.discord_bot import (
     ALICE,
     BOB,
+    COMMS_ROLE,
     FEED,
     GENERAL,
     GUILD,
@@ -73,7 +74,9 @@ async def test_unauthorized_reaction_publishes_nothing_and_says_why(
         draft = await bot.wait_draft(channel, "S1")
         await bot.fake.react(channel, draft, MALLORY, "✅")
         await bot.fake.wait_for(lambda: bot.fake.dms(MALLORY))
-        assert "may not approve" in str(bot.fake.dms(MALLORY)[-1]).lower()
+        [told] = bot.fake.dms(MALLORY)[-1]["embeds"]
+        assert "not an approver" in told["description"]
+        assert f"discord:role:{COMMS_ROLE}" in told["description"]
         assert bot.fake.messages(STATUS) == [] and bot.fake.messages(NEWS) == []
         assert await bot.deliveries() == {}
         timeline = await bot.slash("timeline", user=ALICE, channel=int(channel))

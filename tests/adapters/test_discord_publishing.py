@@ -88,8 +88,9 @@ async def test_a_retry_after_discord_took_the_post_does_not_post_twice(
     database_url: str, clock: FakeClock, monkeypatch: Any
 ) -> None:
     async with discord_bot(database_url, clock, monkeypatch) as bot:
-        # Discord stores the message, then the answer is lost (a 502 from its edge).
-        bot.fake.fail(POST, status=502, code=0, message="", channel_id=str(NEWS), processed=True)
+        # Discord stores the message, then its edge answers 503 (discord.py does not retry a
+        # 503 itself): the outbox sees a failure although the post is there.
+        bot.fake.fail(POST, status=503, code=0, message="", channel_id=str(NEWS), processed=True)
         await approve_free_text(bot, "Card payments fail. Next update in 30 minutes.")
         rows = await bot.wait_deliveries(f"discord:{NEWS}", state="pending", attempts=1)
         assert rows[f"discord:{NEWS}"].attempts == 1
@@ -99,3 +100,6 @@ async def test_a_retry_after_discord_took_the_post_does_not_post_twice(
         [message] = bot.fake.messages(NEWS)
         assert rows[f"discord:{NEWS}"].external_id == message["id"]
         assert bot.fake.crossposts.count(message["id"]) == 1
+        # Found in the channel's history: the retry did not even try to post again.
+        posts = [c for c in bot.fake.calls_to(POST) if c.params["channel_id"] == str(NEWS)]
+        assert len(posts) == 1
