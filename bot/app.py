@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
 from bot.console.platform import PLATFORM as CONSOLE
 from bot.console.platform import ConsoleChat
+from bot.discord.runtime import DiscordAdapter, DiscordConfigError
 from bot.http import build_http_app, start_http
 from bot.hub import HubDestination, register_hub
 from bot.hub.subscribe import register_subscriptions
 from bot.policy_file import load_policy_file
 from bot.publishers.webhook import WebhookConfigError, Webhooks
 from bot.publishers.wiring import EmailConfigError, EmailPublishing
+from bot.replicas import AlreadyRunning, Replicas
 from bot.scheduler import SchedulerTimer
 from bot.settings import Settings
 from bot.slack.runtime import SlackAdapter, SlackConfigError
@@ -70,6 +73,8 @@ class Runtime:
     slack: SlackAdapter | None = None
     http: web.AppRunner | None = None
     webhooks: Webhooks | None = None
+    discord: DiscordAdapter | None = None
+    replicas: Replicas | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -79,11 +84,15 @@ class Runtime:
         await self.timer.stop()
         if self.slack is not None:
             await self.slack.stop()
+        if self.discord is not None:
+            await self.discord.stop()
         if self.http is not None:
             await self.http.cleanup()
         if self.webhooks is not None:
             await self.webhooks.close()
         await self.store.dispose()
+        if self.replicas is not None:  # last: leadership, then the SQLite process lock
+            await self.replicas.stop()
 
 
 async def prepare_database(store: Store) -> None:
@@ -101,6 +110,7 @@ class _Platforms:
     destinations: dict[str, DestinationFactory] = field(default_factory=dict)
     console: ConsoleChat | None = None
     slack: SlackAdapter | None = None
+    discord: DiscordAdapter | None = None
     webhooks: Webhooks | None = None
 
 
@@ -116,7 +126,11 @@ def _checked(build: DestinationFactory, *config_errors: type[Exception]) -> Dest
     return checked
 
 
-async def _platforms(settings: Settings, console_write: Callable[[str], None] | None) -> _Platforms:
+async def _platforms(
+    settings: Settings,
+    console_write: Callable[[str], None] | None,
+    discord_options: Mapping[str, Any],
+) -> _Platforms:
     found = _Platforms()
     if console_write is not None:
         console = found.console = ConsoleChat(console_write)
@@ -132,6 +146,15 @@ async def _platforms(settings: Settings, console_write: Callable[[str], None] | 
             raise StartupError(str(error)) from error
         found.chats["slack"] = slack.chat
         found.destinations["slack"] = slack.destination
+    if settings.has_discord:
+        discord = found.discord = DiscordAdapter(settings, **discord_options)
+        try:
+            await discord.check_token()
+        except DiscordConfigError as error:
+            await discord.stop()
+            raise StartupError(str(error)) from error
+        found.chats["discord"] = discord.chat
+        found.destinations["discord"] = _checked(discord.destination, ValueError)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     found.webhooks = Webhooks(secret)
     found.destinations["webhook"] = _checked(found.webhooks.destination, WebhookConfigError)
@@ -144,18 +167,20 @@ async def start(
     console_write: Callable[[str], None] | None = None,
     clock: Clock | None = None,
     serve_http: bool = True,
+    discord_options: Mapping[str, Any] | None = None,
 ) -> Runtime:
-    """Build and start the bot. With ``console_write`` the console platform is on."""
+    """Build and start the bot. With ``console_write`` the console platform is on.
+    ``discord_options`` go to discord.py's Client (tests shorten ``guild_ready_timeout``)."""
     clock = clock or ShiftedClock()
     try:
         cadence, templates = load_policy_file(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
-    platforms = await _platforms(settings, console_write)
+    platforms = await _platforms(settings, console_write, discord_options or {})
     entries = settings.destinations
     if platforms.console is not None and "console:public" not in entries:
         entries = ["console:public", *entries]
-    store = Store(settings.database_url)  # connects only once migrated, below
+    store = Store(settings.database_url, name=settings.replica)  # connects once migrated
     email = EmailPublishing(settings, store, clock)
     factories = {**platforms.destinations, "email": _checked(email.destination, EmailConfigError)}
     hub = HubDestination()  # always on, and first: every update appears on the hub first
@@ -164,12 +189,17 @@ async def start(
     if platforms.console is not None:
         feeds.setdefault(CONSOLE, "incidents")
 
+    replicas = Replicas(settings.replica, store, clock)
     try:
+        replicas.lock()
         await prepare_database(store)
-    except Exception:
+    except Exception as error:
         await store.dispose()
+        await replicas.stop()
+        if isinstance(error, AlreadyRunning):
+            raise StartupError(str(error)) from error
         raise
-    timer = SchedulerTimer(clock)
+    timer = replicas.timer
     deps = Deps(
         store=store,
         clock=clock,
@@ -184,16 +214,18 @@ async def start(
         public_url=settings.hub_base_url if serve_http or settings.public_url else None,
     )
     desk = Desk(deps)
-    http_app = build_http_app(store, clock)
+    http_app = build_http_app(store, clock, replicas.leadership)
     register_hub(http_app, store, clock, base_url=lambda: deps.public_url or settings.hub_base_url)
     await email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
     register_subscriptions(http_app, email.subscriptions)
     if platforms.slack is not None:
         platforms.slack.attach(desk, http_app)
-    timer.start(desk.run_due)
+    if platforms.discord is not None:
+        platforms.discord.attach(desk)
     runtime = Runtime(settings, store, desk, timer, clock, platforms.console, platforms.slack)
     runtime.webhooks = platforms.webhooks
-    await desk.start()
+    runtime.discord = platforms.discord
+    runtime.replicas = replicas
     if serve_http:
         runtime.http = await start_http(http_app, settings.http_host, settings.http_port)
         if settings.public_url is None and settings.http_port == 0:  # links name the real port
@@ -201,4 +233,14 @@ async def start(
         log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     if platforms.slack is not None:
         await platforms.slack.start()
+    if platforms.discord is not None:
+        try:
+            await platforms.discord.start()
+        except DiscordConfigError as error:
+            await runtime.stop()
+            raise StartupError(str(error)) from error
+        # Discord sends each event to every gateway connection: only the leader holds one.
+        replicas.leadership.on_elected(platforms.discord.hold_gateway)
+        replicas.leadership.on_deposed(platforms.discord.release_gateway)
+    await replicas.start(desk)  # the leader (at once on SQLite) re-arms from the database
     return runtime

@@ -1,4 +1,5 @@
-"""``candor``: run the bot, the console, database migrations, or outbox tools."""
+"""``candor``: run the bot, the console, database migrations, outbox tools, or export an
+incident's record."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import export_cli
 from bot.app import StartupError, prepare_database, start
 from bot.console.repl import ConsoleRepl, stdin_reader
+from bot.replicas.wakeups import wake_leader
 from bot.settings import Settings
 from commands.clock import ShiftedClock, SystemClock
 from commands.context import Deps
@@ -46,10 +49,6 @@ async def _run(settings: Settings) -> None:
         )
         await _console(settings, serve_http=True)
         return
-    if settings.has_discord:
-        raise StartupError(
-            "The Discord adapter is not part of this build yet; unset DISCORD_BOT_TOKEN."
-        )
     runtime = await start(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,6 +84,8 @@ async def _deliveries(settings: Settings, args: argparse.Namespace) -> int:
         desk = Desk(Deps(store=store, clock=SystemClock(), platforms={}, timer=NullTimer()))
         if args.action == "retry":
             reply = await desk.retry_delivery(args.id, by=_operator())
+            if not reply.is_error:  # replicas on PostgreSQL: the leader sends it at once
+                await wake_leader(store)
         else:
             reply = await desk.list_deliveries(failed_only=args.failed)
     finally:
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     _deliveries_parser(sub)
+    export_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "console": lambda: _console(settings, serve_http=False),
         "db": lambda: _db_upgrade(settings),
         "deliveries": lambda: _deliveries(settings, args),
+        "export": lambda: export_cli.run(settings, args),
     }
     try:
         code = asyncio.run(runners[args.command]())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -45,6 +47,8 @@ class Settings(BaseSettings):
     subscription_secret: SecretStr | None = None
     candor_config: Path | None = None
     log_level: str = "INFO"
+    # How this process is named among replicas (logs, /healthz, pg_stat_activity).
+    replica_name: str | None = Field(default=None, max_length=40)
 
     @field_validator("approvers", "approvals_required")
     @classmethod
@@ -86,6 +90,11 @@ class Settings(BaseSettings):
             if channel:
                 feeds[platform.lower()] = channel
         return feeds
+
+    @property
+    def replica(self) -> str:
+        """REPLICA_NAME, else host and process id: unique among the replicas of a database."""
+        return self.replica_name or f"{socket.gethostname()[:24]}-{os.getpid()}"
 
     @property
     def has_slack(self) -> bool:

@@ -1,6 +1,7 @@
 """The crisis-comms checklist shown on every draft (CRISIS-COMMS.md practice 3).
 
-A suspected secret blocks approval; everything else is advice.
+A suspected secret, or a ``[FILL IN: …]`` placeholder the team has not replaced yet
+(the postmortem draft has some), blocks approval; everything else is advice.
 """
 
 from __future__ import annotations
@@ -57,6 +58,24 @@ _SECRETS = (
 )
 
 
+_PLACEHOLDER = re.compile(r"\[FILL IN\b[^\]]*\]", re.IGNORECASE)
+
+
+def placeholder(what: str) -> str:
+    """A gap in a generated draft that a person must fill before it can be approved."""
+    return f"[FILL IN: {what}]"
+
+
+def placeholders_in(body: str) -> int:
+    return len(_PLACEHOLDER.findall(body))
+
+
+def _placeholder_check(body: str) -> Check:
+    count = placeholders_in(body)
+    note = f"{count} “[FILL IN …]” left to replace" if count else ""
+    return Check("no placeholders left", count == 0, blocking=True, note=note)
+
+
 def secrets_in(body: str) -> list[str]:
     return [name for name, pattern in _SECRETS if pattern.search(body)]
 
@@ -67,6 +86,7 @@ def review(body: str, kind: str) -> list[Check]:
     internal = _INTERNAL.search(body)
     blame = _BLAME.search(body)
     needs_next = kind not in ("resolution", "postmortem")
+    gaps = [_placeholder_check(body)] if kind == "postmortem" or placeholders_in(body) else []
     return [
         Check("acknowledges impact", bool(_IMPACT.search(body))),
         Check("tells users what to do", bool(_ACTION.search(body))),
@@ -87,6 +107,7 @@ def review(body: str, kind: str) -> list[Check]:
             blocking=True,
             note=f"looks like {', '.join(secrets)}" if secrets else "",
         ),
+        *gaps,
     ]
 
 

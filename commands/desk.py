@@ -5,6 +5,7 @@
 - ``run_due``: fire due reminders and deliver due statements (called by the timer).
 - ``start``: recover after a restart and re-arm the timer.
 - ``retry_delivery`` / ``list_deliveries``: the operator's outbox tools (CLI).
+- ``suggest``: choices while an argument is typed (Discord autocomplete).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any
 
 from commands import approvals, deliveries, outbox, reminders
 from commands import requests as rq
+from commands import suggest as suggestions
 from commands.context import Ctx, Deps
 from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import needs_incident, parse
-from commands.handlers import clock, incidents, people, statements
+from commands.handlers import clock, corrections, incidents, people, postmortem, statements
 from commands.policy import APPROVE, REJECT, normalise_emoji
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
 from storage import Incident, UnitOfWork
@@ -38,6 +40,7 @@ HANDLERS: dict[type, Handler] = {
     rq.SetState: incidents.set_state,
     rq.Resolve: incidents.resolve,
     rq.ShowTimeline: incidents.show_timeline,
+    rq.DraftPostmortem: postmortem.draft_postmortem,
     rq.AssignRole: people.assign,
     rq.AddTask: people.add_task,
     rq.ListTasks: people.list_tasks,
@@ -48,6 +51,7 @@ HANDLERS: dict[type, Handler] = {
     rq.DraftStatement: statements.draft,
     rq.EditStatement: statements.edit,
     rq.Vote: statements.vote,
+    rq.CorrectStatement: corrections.correct,
 }
 
 
@@ -129,7 +133,8 @@ class Desk:
             return _chat_refused(error)
         except Exception:
             return _crash_reply()
-        await self.rearm()
+        if uow.timers_changed:  # new reminders or deliveries: the timer may be due sooner
+            await self.rearm()
         return reply
 
     async def react(self, reaction: Reaction) -> Reply | None:
@@ -168,7 +173,8 @@ class Desk:
             return _chat_refused(error)
         except Exception:
             return _crash_reply()
-        await self.rearm()
+        if uow.timers_changed:  # new reminders or deliveries: the timer may be due sooner
+            await self.rearm()
         return reply
 
     async def _context(
@@ -196,22 +202,26 @@ class Desk:
             return found
         return await incidents_.get(found.id, for_update=True)
 
-    async def run_due(self) -> None:
-        """Fire due reminders, deliver due statements, then re-arm the timer."""
+    async def run_due(self) -> int:
+        """Fire due reminders, deliver due statements, then re-arm the timer. Returns how
+        much was dealt with (the timer runs again at once only after progress)."""
         async with self.deps.store.reading() as uow:
             due = [r.id for r in await uow.reminders.due(self.deps.clock.now())]
+        handled = 0
         for reminder_id in due:
             try:
                 await reminders.fire(self.deps, reminder_id or 0)
+                handled += 1
             except Exception:
                 log.exception("reminder %s failed", reminder_id)
-        await outbox.deliver_due(self.deps)
+        handled += await outbox.deliver_due(self.deps)
         await self.rearm()
+        return handled
 
     async def rearm(self) -> None:
         async with self.deps.store.reading() as uow:
-            times = [await uow.reminders.next_fire_at(), await uow.deliveries.next_attempt_at()]
-            oldest_claim = await uow.deliveries.oldest_claim()
+            next_reminder, next_delivery, oldest_claim = await uow.timers.next_times()
+        times = [next_reminder, next_delivery]
         if oldest_claim is not None:  # wake when that lease runs out, in case its sender died
             times.append(oldest_claim + outbox.STALE_SENDING)
         upcoming = [t for t in times if t is not None]
@@ -226,6 +236,21 @@ class Desk:
             return _error_reply(error)
         await self.rearm()
         return Reply(message)
+
+    async def suggest(
+        self,
+        channel: ChannelRef,
+        topic: suggestions.Topic,
+        typed: str,
+        incident_number: int | None = None,
+    ) -> list[suggestions.Choice]:
+        """Choices for an argument being typed (Discord autocomplete); never raises."""
+        try:
+            async with self.deps.store.reading() as uow:
+                return await suggestions.suggest(uow, channel, topic, typed, incident_number)
+        except Exception:
+            log.exception("suggestions failed")
+            return []
 
     async def list_deliveries(self, *, failed_only: bool = False) -> Reply:
         return Reply(await deliveries.listing(self.deps, failed_only=failed_only))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from commands.ports import (
@@ -10,6 +11,7 @@ from commands.ports import (
     DeliveryFailed,
     Line,
     Message,
+    MessageRef,
     Publication,
     Strong,
 )
@@ -37,9 +39,16 @@ def key_label(key: str) -> str:
     return f"{kind} {parts.hostname}{port}{parts.path}"
 
 
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
 def publication_message(publication: Publication) -> Message:
     """How an approved statement reads in a public channel: plain user text, no pings."""
     lines: list[Line] = [(publication.body,)]
+    if publication.corrects is not None:
+        when = _stamp(publication.corrects.published_at)
+        lines.insert(0, (Strong(f"This corrects our statement of {when}."),))
     if publication.signer:
         lines.append((f"— {publication.signer}",))
     if publication.hub_url:
@@ -50,6 +59,32 @@ def publication_message(publication: Publication) -> Message:
         lines=tuple(lines),
         footer=f"{publication.incident_ref} · {publication.severity.upper()} · "
         f"{publication.published_at:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def amended_message(correction: Publication) -> Message:
+    """The original statement's message once corrected: its words kept as they were
+    published (history is never rewritten), under a visible note pointing to the
+    correction, which is posted after it in the same place."""
+    original = correction.corrects
+    assert original is not None
+    when = _stamp(correction.published_at)
+    lines: list[Line] = [
+        (Strong(f"✏️ Corrected at {when}"), " — see the correction posted then."),
+        (original.body,),
+    ]
+    if original.signer:
+        lines.append((f"— {original.signer}",))
+    if correction.hub_url:
+        lines.append(
+            (Strong("Status page: "), f"{correction.hub_url}#{correction.statement_ref.lower()}")
+        )
+    kind = KIND_LABELS.get(original.kind, original.kind.capitalize())
+    return Message(
+        title=f"Corrected · {kind}: {correction.incident_title}",
+        lines=tuple(lines),
+        footer=f"{correction.incident_ref} · {correction.severity.upper()} · "
+        f"{_stamp(original.published_at)} · corrected {when}",
     )
 
 
@@ -65,3 +100,10 @@ class ChatChannelDestination:
         except ChatError as error:
             raise DeliveryFailed(error.reason, retryable=error.retryable) from error
         return ref.message_id
+
+    async def amend(self, publication: Publication, original_external_id: str) -> None:
+        ref = MessageRef(self.channel_id, original_external_id)
+        try:
+            await self.chat.update(ref, amended_message(publication))
+        except ChatError as error:
+            raise DeliveryFailed(error.reason, retryable=error.retryable) from error

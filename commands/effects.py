@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import render
+from commands import corrections, render
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
@@ -57,6 +57,7 @@ async def _draft_message(
         policy.reject_emoji,
         deps.clock.now(),
     )
+    message = await corrections.draft_note(uow, statement, message)
     return message, statement, incident
 
 

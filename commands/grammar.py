@@ -204,6 +204,18 @@ def _edit(rest: str) -> rq.Request:
     return rq.EditStatement(_statement_number("edit", words[0]), _statement_text("edit", words[1]))
 
 
+def _correct(rest: str) -> rq.Request:
+    words = _split(rest, 1)
+    if len(words) != 2:
+        raise _fail(
+            "correct",
+            "Name the published statement and give the corrected text, "
+            "e.g. `/incident correct S2 Only card payments were affected.`",
+        )
+    number = _statement_number("correct", words[0])
+    return rq.CorrectStatement(number, _statement_text("correct", words[1]))
+
+
 def _vote(decision: str) -> Callable[[str], rq.Request]:
     def parse(rest: str) -> rq.Request:
         if not rest.strip():
@@ -242,12 +254,24 @@ _TABLE = (
     Verb("edit", "<S-number> <text>", "reword a draft (earlier approvals no longer count)", _edit),
     Verb("approve", "<S-number>", "approve a draft (same as reacting ✅)", _vote("approve")),
     Verb("reject", "<S-number>", "reject a draft (same as reacting ❌)", _vote("reject")),
+    Verb(
+        "correct",
+        "<S-number> <text>",
+        "correct a published statement (marks it corrected where it went)",
+        _correct,
+    ),
     Verb("resolve", "[summary]", "resolve, stop the clock, draft the resolution", _resolve),
     Verb(
         "timeline",
         "",
         "everything that happened, in order",
         _no_args("timeline", rq.ShowTimeline()),
+    ),
+    Verb(
+        "postmortem",
+        "",
+        "draft the post-incident summary from the record (after resolve)",
+        _no_args("postmortem", rq.DraftPostmortem()),
     ),
 )
 VERBS: dict[str, Verb] = {verb.name: verb for verb in _TABLE}

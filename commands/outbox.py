@@ -9,10 +9,12 @@ The first configured destination (the status hub, in the runtime) is served
 first: every other message links to a page that already shows the statement.
 Then the others are served concurrently (a slow webhook does not hold up Slack);
 one destination gets its deliveries one after another, oldest first. A claim is a
-lease: a row still ``sending`` after ``STALE_SENDING`` belonged to a process that
-died between sending and recording, and goes back to the queue. The retry carries
+lease, renewed while the attempt runs (``lease``): a row still ``sending`` after
+``STALE_SENDING`` belonged to a process that died between sending and recording,
+and goes back to the queue. The retry carries
 the same delivery id, so destinations that can (webhook-id, Slack metadata) make
-sure the receiver sees it once.
+sure the receiver sees it once. A correction is served by ``corrections``: it goes
+where its original went, and marks the original corrected where it can be edited.
 """
 
 from __future__ import annotations
@@ -21,19 +23,19 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commands import clockrules, effects
+from commands import clockrules, corrections, effects, lease
+from commands.attempts import Outcome, guarded
 from commands.context import Deps
 from commands.domain import incident_ref, statement_ref
-from commands.ports import DeliveryFailed, Line, Message, Publication, Strong
+from commands.ports import CorrectedRef, Line, Message, Publication, Strong
 from storage import Delivery, Incident, Statement, UnitOfWork
 
 log = logging.getLogger("candor.outbox")
 
 MAX_ATTEMPTS = 5
-STALE_SENDING = timedelta(minutes=2)  # far longer than any destination's own timeout
+STALE_SENDING = lease.LEASE  # renewed while the sender lives: only a dead one's lapses
 MAX_PARALLEL = 8  # destinations served at once
 MAX_RETRY_AFTER = timedelta(hours=1)
 
@@ -51,20 +53,11 @@ def retry_delay(attempt: int, retry_after: timedelta | None) -> timedelta:
     return min(max(retry_after, timedelta(seconds=1)), MAX_RETRY_AFTER)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one attempt came to: an external id, or an error (retryable or not)."""
-
-    external_id: str | None = None
-    error: str | None = None
-    retryable: bool = False
-    retry_after: timedelta | None = None
-
-
 async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: datetime) -> list[str]:
     """Write one pending delivery per destination (same transaction as the approval)."""
     assert statement.id is not None
-    for key in deps.destinations:
+    keys = await corrections.destination_keys(uow, deps, statement)
+    for key in keys:
         await uow.deliveries.add(
             Delivery(
                 statement_id=statement.id,
@@ -74,7 +67,7 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
                 created_at=now,
             )
         )
-    return [d.label for d in deps.destinations.values()]
+    return [deps.label(key) for key in keys]
 
 
 async def deliver_due(deps: Deps) -> int:
@@ -125,24 +118,40 @@ async def _claim(deps: Deps, delivery_id: int) -> tuple[Delivery, Publication] |
         assert delivery is not None
         statement = await uow.statements.get(delivery.statement_id)
         assert statement is not None
+        if await corrections.hold_back(uow, statement, delivery, now):
+            return None
         incident = await uow.incidents.get(statement.incident_id)
-        assert incident is not None and delivery.id is not None
-        return delivery, Publication(
-            delivery_id=delivery.id,
-            incident_id=statement.incident_id,
-            incident_ref=incident_ref(incident.number),
-            incident_title=incident.title,
-            severity=incident.severity,
-            state=incident.state,
-            statement_ref=statement_ref(statement.number),
-            kind=statement.kind,
-            body=statement.body,
-            signer=statement.signer,
-            published_at=statement.published_at or now,
-            hub_url=deps.hub_url(incident),
-            attempt=delivery.attempts,
-            queued_at=delivery.created_at,
-        )
+        assert incident is not None
+        corrects = await corrections.corrected_ref(uow, statement, delivery.destination)
+        return delivery, _publication(deps, delivery, statement, incident, corrects, now)
+
+
+def _publication(
+    deps: Deps,
+    delivery: Delivery,
+    statement: Statement,
+    incident: Incident,
+    corrects: CorrectedRef | None,
+    now: datetime,
+) -> Publication:
+    assert delivery.id is not None
+    return Publication(
+        delivery_id=delivery.id,
+        incident_id=statement.incident_id,
+        incident_ref=incident_ref(incident.number),
+        incident_title=incident.title,
+        severity=incident.severity,
+        state=incident.state,
+        statement_ref=statement_ref(statement.number),
+        kind=statement.kind,
+        body=statement.body,
+        signer=statement.signer,
+        published_at=statement.published_at or now,
+        hub_url=deps.hub_url(incident),
+        attempt=delivery.attempts,
+        queued_at=delivery.created_at,
+        corrects=corrects,
+    )
 
 
 async def deliver(deps: Deps, delivery_id: int) -> int:
@@ -150,7 +159,8 @@ async def deliver(deps: Deps, delivery_id: int) -> int:
     if claimed is None:
         return 0
     delivery, publication = claimed
-    outcome = await _attempt(deps, delivery, publication)
+    async with lease.kept(deps, delivery_id, delivery.attempts):
+        outcome = await _attempt(deps, delivery, publication)
     await _record(deps, delivery_id, outcome)
     return 1
 
@@ -159,15 +169,10 @@ async def _attempt(deps: Deps, delivery: Delivery, publication: Publication) -> 
     destination = deps.destinations.get(delivery.destination)
     if destination is None:
         return Outcome(error="this destination is no longer configured")
-    try:
-        return Outcome(external_id=await destination.deliver(publication))
-    except DeliveryFailed as failure:
-        return Outcome(
-            error=failure.reason, retryable=failure.retryable, retry_after=failure.retry_after
-        )
-    except Exception as crash:  # a destination bug must not stop the others
-        log.exception("delivery %s to %s crashed", delivery.id, delivery.destination)
-        return Outcome(error=f"unexpected error ({type(crash).__name__})", retryable=True)
+    if publication.corrects is not None:
+        return await corrections.attempt(destination, delivery, publication)
+    what = f"delivery {delivery.id} to {delivery.destination}"
+    return await guarded(what, lambda: destination.deliver(publication))
 
 
 async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
@@ -187,18 +192,22 @@ async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
             return
         _apply(delivery, outcome, now)
         await uow.deliveries.save(delivery)
-        if outcome.error is None:
+        if outcome.external_id is not None:  # it got there (a correction: perhaps unedited)
             await _mark_published(uow, deps, delivery.statement_id, now)
         await _report_if_settled(uow, deps, delivery.statement_id, now)
 
 
 def _apply(delivery: Delivery, outcome: Outcome, now: datetime) -> None:
+    if outcome.external_id is not None:  # kept even when a correction's edit failed: a
+        delivery.external_id = outcome.external_id  # retry then only edits, never reposts
     if outcome.error is None:
-        delivery.state, delivery.external_id, delivery.sent_at = "sent", outcome.external_id, now
-        delivery.last_error = None
+        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+        delivery.amended_at = now if outcome.amended else None
     elif outcome.retryable and delivery.attempts < MAX_ATTEMPTS:
         delivery.state, delivery.last_error = "pending", outcome.error[:500]
         delivery.next_attempt_at = now + retry_delay(delivery.attempts, outcome.retry_after)
+    elif outcome.external_id is not None:  # the correction is out; only the edit failed
+        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, outcome.error[:500]
     else:
         delivery.state, delivery.last_error = "failed", outcome.error[:500]
 
@@ -222,6 +231,7 @@ async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: d
         f"{statement_ref(statement.number)} published",
         statement=statement.number,
     )
+    await corrections.on_published(uow, incident.id, statement, now)
     deps.later(uow, lambda: effects.refresh_draft(deps, statement_id), "refresh draft")
 
 
@@ -238,7 +248,8 @@ async def _report_if_settled(uow: UnitOfWork, deps: Deps, statement_id: int, now
     await uow.statements.save(statement)
     incident = await uow.incidents.get(statement.incident_id)
     assert incident is not None
-    message = outcome_message(incident, statement, deliveries, deps)
+    corrected = await uow.statements.get(statement.corrects_id) if statement.corrects_id else None
+    message = outcome_message(incident, statement, deliveries, deps, corrected)
     deps.later(
         uow,
         lambda: effects.say(deps, incident.platform, incident.channel_id, message),
@@ -251,6 +262,7 @@ def outcome_message(
     statement: Statement,
     deliveries: Sequence[Delivery],
     deps: Deps,
+    corrected: Statement | None = None,
 ) -> Message:
     ref = statement_ref(statement.number)
     sent = [deps.label(d.destination) for d in deliveries if d.state == "sent"]
@@ -267,6 +279,8 @@ def outcome_message(
                 f"with `candor deliveries retry {delivery.id}`).",
             )
         )
+    if corrected is not None:
+        lines.extend(corrections.report_lines(corrected, deliveries, deps.label))
     hub = deps.hub_url(incident)
     if hub and sent:
         lines.append((f"Status page: {hub}",))

@@ -40,7 +40,8 @@ class ApproverSpec:
     def __str__(self) -> str:
         if self.kind == "role":
             return f"role:{self.value}"
-        middle = "group:" if self.kind == "group" else ""
+        group = "role:" if self.platform == "discord" else "group:"  # as people write them
+        middle = group if self.kind == "group" else ""
         return f"{self.platform}:{middle}{self.value}"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,20 @@ class ChatPlatform(Protocol):
 
 
 @dataclass(frozen=True)
+class CorrectedRef:
+    """The published statement a correction corrects, as it went out."""
+
+    statement_ref: str
+    kind: str
+    body: str
+    signer: str | None
+    published_at: datetime
+    # The original's message at the destination being served (its delivery's external
+    # id); None where the original never got there, so there is nothing to edit.
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Publication:
     """Everything a destination needs to publish one approved statement."""
 
@@ -186,6 +200,7 @@ class Publication:
     hub_url: str | None = None
     attempt: int = 1  # >1: an earlier attempt may have reached the destination
     queued_at: datetime | None = None  # when the delivery row was written (stable per delivery)
+    corrects: CorrectedRef | None = None  # set for a correction (kind "correction")
 
 
 class DeliveryFailed(Exception):
@@ -209,6 +224,20 @@ class Destination(Protocol):
 
     async def deliver(self, publication: Publication) -> str:
         """Publish and return the external id (message id, HTTP id...)."""
+        ...
+
+
+@runtime_checkable
+class Amendable(Protocol):
+    """A destination that can edit what it published (chat messages; the hub). For a
+    correction the outbox first posts it with ``deliver``, then calls ``amend`` to mark
+    the original message corrected. Destinations without it just get the correction."""
+
+    async def amend(self, publication: Publication, original_external_id: str) -> None:
+        """Edit the message ``original_external_id`` (what ``deliver`` returned for
+        ``publication.corrects``) to read ``amended_message(publication)``. Called again
+        after a crash or a lost answer: editing twice must leave the same result. Raise
+        ``DeliveryFailed`` when the platform refuses (retryable or not)."""
         ...
 
 

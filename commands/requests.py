@@ -87,6 +87,12 @@ class EditStatement:
 
 
 @dataclass(frozen=True)
+class CorrectStatement:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Vote:
     number: int
     decision: str  # "approve" | "reject"
@@ -99,6 +105,11 @@ class Resolve:
 
 @dataclass(frozen=True)
 class ShowTimeline:
+    pass
+
+
+@dataclass(frozen=True)
+class DraftPostmortem:
     pass
 
 
@@ -117,9 +128,11 @@ Request = (
     | Snooze
     | DraftStatement
     | EditStatement
+    | CorrectStatement
     | Vote
     | Resolve
     | ShowTimeline
+    | DraftPostmortem
 )
 
 

@@ -108,6 +108,8 @@ class Statement(SQLModel, table=True):
     published_at: datetime | None = _ts()
     promised_next_update_at: datetime | None = _ts()
     outcome_reported_at: datetime | None = _ts()
+    # A correction names the published statement it corrects (kind "correction").
+    corrects_id: int | None = Field(default=None, foreign_key="statements.id", index=True)
 
 
 class StatementRevision(SQLModel, table=True):
@@ -163,6 +165,9 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = _ts()
+    # A correction's delivery: when the corrected statement's own message at this
+    # destination was edited to say so (null where it cannot be edited, or not yet).
+    amended_at: datetime | None = _ts()
 
 
 class Reminder(SQLModel, table=True):

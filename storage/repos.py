@@ -75,6 +75,15 @@ class Incidents(_Repo):
         )
         return (await self.session.exec(query)).first()
 
+    async def numbered(self, number: int) -> Sequence[Incident]:
+        """Every incident with this number, in any workspace (numbers are per workspace)."""
+        query = (
+            select(Incident)
+            .where(Incident.number == number)
+            .order_by(col(Incident.platform), col(Incident.workspace_id))
+        )
+        return (await self.session.exec(query)).all()
+
     async def by_number(self, platform: str, workspace_id: str, number: int) -> Incident | None:
         query = select(Incident).where(
             Incident.platform == platform,
@@ -131,6 +140,15 @@ class Roles(_Repo):
                 RoleAssignment.incident_id == incident_id, col(RoleAssignment.ended_at).is_(None)
             )
             .order_by(col(RoleAssignment.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def history(self, incident_id: int) -> Sequence[RoleAssignment]:
+        """Every assignment, ended ones included, in the order they were made."""
+        query = (
+            select(RoleAssignment)
+            .where(RoleAssignment.incident_id == incident_id)
+            .order_by(col(RoleAssignment.assigned_at), col(RoleAssignment.id))
         )
         return (await self.session.exec(query)).all()
 
@@ -320,9 +338,20 @@ def _newest_first() -> tuple[Any, ...]:
 class Deliveries(_Repo):
     async def add(self, delivery: Delivery) -> None:
         await self._add(delivery)
+        self.session.info[TIMERS_CHANGED] = True
 
     async def get(self, delivery_id: int) -> Delivery | None:
         return await self.session.get(Delivery, delivery_id)
+
+    async def of_incident(self, incident_id: int) -> Sequence[Delivery]:
+        """Every delivery of every statement of one incident, oldest first."""
+        query = (
+            select(Delivery)
+            .join(Statement, col(Delivery.statement_id) == col(Statement.id))
+            .where(Statement.incident_id == incident_id)
+            .order_by(col(Delivery.id))
+        )
+        return (await self.session.exec(query)).all()
 
     async def of_statement(self, statement_id: int) -> Sequence[Delivery]:
         query = (
@@ -394,6 +423,34 @@ class Deliveries(_Repo):
         )
         return _rowcount(result) == 1
 
+    async def unclaim(self, delivery_id: int, retry_at: datetime) -> None:
+        """Give back a claim taken in this transaction without sending (nothing was
+        attempted): pending again, the attempt not counted, tried at ``retry_at``."""
+        await self.session.exec(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "sending")
+            .values(
+                state="pending",
+                attempts=Delivery.attempts - 1,
+                claimed_at=None,
+                next_attempt_at=retry_at,
+            )
+        )
+
+    async def renew(self, delivery_id: int, attempt: int, now: datetime) -> bool:
+        """Extend the lease of the sender that claimed ``delivery_id`` as ``attempt``;
+        False once it is no longer that sender's (sent, released, or claimed again)."""
+        result = await self.session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.id) == delivery_id,
+                col(Delivery.state) == "sending",
+                col(Delivery.attempts) == attempt,
+            )
+            .values(claimed_at=now)
+        )
+        return _rowcount(result) == 1
+
     async def release_stale(self, older_than: datetime) -> int:
         """Deliveries left in ``sending`` by a process that died go back to pending."""
         result = await self.session.exec(
@@ -411,9 +468,22 @@ class Deliveries(_Repo):
         return (await self.session.exec(query)).one()
 
 
+TIMERS_CHANGED = "candor_timers_changed"  # session.info key: work for the timer was added
+
+
 class Reminders(_Repo):
     async def add(self, reminder: Reminder) -> None:
         await self._add(reminder)
+        self.session.info[TIMERS_CHANGED] = True
+
+    async def of_incident(self, incident_id: int, kind: str) -> Sequence[Reminder]:
+        """One incident's reminders of one kind, fired and cancelled ones too, oldest first."""
+        query = (
+            select(Reminder)
+            .where(Reminder.incident_id == incident_id, Reminder.kind == kind)
+            .order_by(col(Reminder.id))
+        )
+        return (await self.session.exec(query)).all()
 
     async def cancel_pending(
         self,
@@ -468,6 +538,22 @@ class Reminders(_Repo):
             col(Reminder.fired_at).is_(None), col(Reminder.cancelled_at).is_(None)
         )
         return (await self.session.exec(query)).one()
+
+
+class Timers(_Repo):
+    async def next_times(self) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """In one round trip: the earliest pending reminder, the earliest pending delivery,
+        and the oldest claim of a delivery being sent (its lease runs from then)."""
+        reminder = select(func.min(Reminder.fire_at)).where(
+            col(Reminder.fired_at).is_(None), col(Reminder.cancelled_at).is_(None)
+        )
+        delivery = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == "pending")
+        claim = select(func.min(Delivery.claimed_at)).where(Delivery.state == "sending")
+        query = select(
+            reminder.scalar_subquery(), delivery.scalar_subquery(), claim.scalar_subquery()
+        )
+        row = (await self.session.exec(query)).one()
+        return row[0], row[1], row[2]
 
 
 class Timeline(_Repo):
@@ -650,12 +736,19 @@ class UnitOfWork:
         self.statements = Statements(session)
         self.deliveries = Deliveries(session)
         self.reminders = Reminders(session)
+        self.timers = Timers(session)
         self.timeline = Timeline(session)
         self.events = ProcessedEvents(session)
         self.subscribers = Subscribers(session)
         self.email_sends = EmailSends(session)
         self.secrets = AppSecrets(session)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def timers_changed(self) -> bool:
+        """Whether this unit of work added reminders or deliveries (the timer may need
+        to wake sooner); read-only commands then skip re-arming."""
+        return bool(self.session.info.get(TIMERS_CHANGED))
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(callback)

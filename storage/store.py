@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.repos import UnitOfWork
 
 AfterCommit = Callable[[], Awaitable[None]]
+POOL_SIZE = 10  # PostgreSQL connections kept per process
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -32,8 +33,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Build an async engine with the settings each dialect needs."""
+def create_engine(url: str, application_name: str | None = None) -> AsyncEngine:
+    """Build an async engine with the settings each dialect needs. On PostgreSQL the
+    connections carry ``application_name`` (which replica they belong to, in
+    ``pg_stat_activity``), and every connection is checked before use, so a restarted
+    database costs one reconnect instead of a failed command."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
@@ -44,20 +48,32 @@ def create_engine(url: str) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    server_settings = {"application_name": application_name} if application_name else {}
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=10,
+        connect_args={"server_settings": server_settings} if server_settings else {},
+    )
 
 
 class Store:
     """Owns the engine; hands out units of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, name: str | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, application_name=name)
         self.dialect = self.engine.dialect.name
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        # SQLite: one writer. PostgreSQL: as many units of work as pooled connections;
+        # more would only queue for a connection while their work competes for the event
+        # loop with requests waiting to be acknowledged.
+        self._write_lock: asyncio.Semaphore | None = asyncio.Semaphore(
+            1 if self.dialect == "sqlite" else POOL_SIZE
+        )
         # One shared connection (in-memory SQLite) cannot read beside a writer.
         self._shared_connection = isinstance(self.engine.pool, StaticPool)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from importlib import resources
 from typing import Any
 
 from bot.hub.pages import iso
-from bot.hub.record import FrontPage, PublicIncident
+from bot.hub.record import FrontPage, PublicIncident, StatementLink
+from commands.record import PublicRecord
 
 SCHEMA_FILE = "incidents.schema.json"
 
@@ -18,6 +20,46 @@ def schema_bytes() -> bytes:
 
 def _time(moment: Any) -> str | None:
     return iso(moment) if moment is not None else None
+
+
+def _link(link: StatementLink | None, url: str) -> dict[str, Any] | None:
+    if link is None:
+        return None
+    return {"ref": link.ref, "published_at": iso(link.published_at), "url": f"{url}#{link.anchor}"}
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return round(delta.total_seconds()) if delta is not None else None
+
+
+def communication_json(record: PublicRecord | None, url: str) -> dict[str, Any] | None:
+    """The public half of the communication record (the figures the page shows)."""
+    if record is None:
+        return None
+    silence = record.longest_silence
+    return {
+        "first_update_after_seconds": _seconds(record.first_update_after),
+        "public_updates": record.update_count,
+        "longest_silence": None
+        if silence is None
+        else {
+            "seconds": _seconds(silence.length),
+            "from": iso(silence.start),
+            "to": iso(silence.end),
+        },
+        "late_updates": [
+            {
+                "ref": f"S{u.number}",
+                "due_at": _time(u.due_at),
+                "published_at": iso(u.published_at),
+                "late_by_seconds": _seconds(u.late_by),
+                "url": f"{url}#s{u.number}",
+            }
+            for u in record.late_updates
+        ],
+        "overdue_now_seconds": _seconds(record.overdue_now),
+        "chart_url": f"{url}/chart.svg",
+    }
 
 
 def incident_json(incident: PublicIncident, base_url: str) -> dict[str, Any]:
@@ -41,9 +83,12 @@ def incident_json(incident: PublicIncident, base_url: str) -> dict[str, Any]:
                 "signer": s.signer,
                 "published_at": iso(s.published_at),
                 "url": f"{url}#{s.anchor}",
+                "corrects": _link(s.corrects, url),
+                "corrected_by": _link(s.corrected_by, url),
             }
             for s in incident.statements
         ],
+        "communication": communication_json(incident.record, url),
     }
 
 

@@ -1,4 +1,9 @@
-"""The Atom feed: one entry per published statement, newest first (built with feedgen)."""
+"""The Atom feed: one entry per published statement, newest first (built with feedgen).
+
+A corrected statement's entry keeps its words and is updated (new ``updated`` time,
+"Corrected" in its title, a note first in its content) so feed readers show it again;
+a correction's entry names and links the entry it corrects at the start of its content
+(not as a ``rel="related"`` link: feedgen 1.0 drops the ``rel`` of entry links)."""
 
 from __future__ import annotations
 
@@ -6,11 +11,29 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
+from bot.hub.pages import human
 from bot.hub.record import PublicIncident, PublicStatement
 
 
 def statement_url(base_url: str, incident: PublicIncident, statement: PublicStatement) -> str:
     return f"{base_url}{incident.path}#{statement.anchor}"
+
+
+def _content(base_url: str, incident: PublicIncident, statement: PublicStatement) -> str:
+    notes = []
+    if statement.corrected_by is not None:
+        link = statement.corrected_by
+        notes.append(
+            f"[Corrected at {human(link.published_at)}: see the correction, "
+            f"{base_url}{incident.path}#{link.anchor}. The wording below is as first published.]"
+        )
+    if statement.corrects is not None:
+        link = statement.corrects
+        notes.append(
+            f"[This corrects our update of {human(link.published_at)}, "
+            f"{base_url}{incident.path}#{link.anchor}.]"
+        )
+    return "\n\n".join([*notes, statement.body])
 
 
 def atom(
@@ -34,11 +57,13 @@ def atom(
         url = statement_url(base_url, incident, statement)
         entry = feed.add_entry(order="append")
         entry.id(url)
-        entry.title(f"{incident.ref} · {statement.label}: {incident.title}")
+        corrected = statement.corrected_by
+        mark = " (corrected)" if corrected is not None else ""
+        entry.title(f"{incident.ref} · {statement.label}{mark}: {incident.title}")
         entry.link(href=url, rel="alternate", type="text/html")
         entry.published(statement.published_at)
-        entry.updated(statement.published_at)
-        entry.content(statement.body, type="text")
+        entry.updated(corrected.published_at if corrected else statement.published_at)
+        entry.content(_content(base_url, incident, statement), type="text")
         entry.category(term=incident.severity, label=incident.severity.upper())
         if statement.signer:
             entry.author(name=statement.signer)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from markupsafe import Markup
+
+from bot.hub import chart
 from bot.hub.record import FrontPage, PublicIncident
 from bot.hub.templating import hub_environment
+from commands.record_text import span
 
 
 def iso(moment: datetime) -> str:
@@ -25,6 +29,7 @@ class Pages:
         self.env = hub_environment()
         self.env.filters["iso"] = iso
         self.env.filters["human"] = human
+        self.env.filters["span"] = span
 
     def _render(self, name: str, **values: object) -> bytes:
         html = self.env.get_template(name).render(site_title=self.site_title, **values)
@@ -34,7 +39,10 @@ class Pages:
         return self._render("index.html", page=page)
 
     def incident(self, incident: PublicIncident) -> bytes:
-        return self._render("incident.html", incident=incident)
+        svg = None
+        if incident.record is not None:  # our own markup; every user text in it is escaped
+            svg = Markup(chart.render(incident.record, incident.ref, id_prefix="chart"))  # noqa: S704
+        return self._render("incident.html", incident=incident, chart=svg)
 
     def not_found(self) -> bytes:
         return self._render("not_found.html")

@@ -2,6 +2,7 @@
 
 GET /status                              open and recently resolved incidents
 GET /status/incidents/{id}               every published statement of one incident
+GET /status/incidents/{id}/chart.svg     its public updates against their due times
 GET /status/feed.atom                    Atom feed, one entry per published statement
 GET /status/api/incidents.json           the front page as JSON
 GET /status/api/incidents/{id}.json      one incident as JSON
@@ -19,7 +20,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from bot.hub import api, feed, record
+from bot.hub import api, chart, feed, record
 from bot.hub.caching import cached, not_found
 from bot.hub.pages import Pages
 from commands.clock import Clock
@@ -28,6 +29,7 @@ from storage import Store
 HTML = "text/html"
 JSON = "application/json"
 ATOM = "application/atom+xml"
+SVG = "image/svg+xml"
 DEFAULT_TITLE = "Service status"
 
 
@@ -52,6 +54,12 @@ class Hub:
         if found is None:
             return not_found(self.pages.not_found(), HTML)
         return cached(request, self.pages.incident(found), HTML)
+
+    async def chart(self, request: web.Request) -> web.Response:
+        found = await self._find(request.match_info["id"])
+        if found is None or found.record is None:
+            return not_found(self.pages.not_found(), HTML)
+        return cached(request, chart.render(found.record, found.ref).encode("utf-8"), SVG)
 
     async def atom(self, request: web.Request) -> web.Response:
         entries = await record.latest_statements(self.store)
@@ -79,7 +87,7 @@ class Hub:
         incident_id = _incident_id(raw)
         if incident_id is None:
             return None
-        return await record.incident(self.store, incident_id)
+        return await record.incident(self.store, incident_id, self.clock.now())
 
 
 async def _to_front(_: web.Request) -> web.Response:
@@ -100,6 +108,7 @@ def register_hub(
     app.router.add_get("/status", hub.front)
     app.router.add_get("/status/", _to_front)
     app.router.add_get("/status/incidents/{id}", hub.incident)
+    app.router.add_get("/status/incidents/{id}/chart.svg", hub.chart)
     app.router.add_get("/status/feed.atom", hub.atom)
     app.router.add_get("/status/api/incidents.json", hub.api_incidents)
     app.router.add_get("/status/api/incidents.schema.json", hub.schema)

@@ -91,8 +91,9 @@ def _iso(moment: datetime) -> str:
 
 
 def payload(publication: Publication) -> dict[str, Any]:
-    """The body: the spec's ``type``/``timestamp``/``data`` envelope."""
-    return {
+    """The body: the spec's ``type``/``timestamp``/``data`` envelope. A correction's
+    statement also carries ``corrects``: the statement it corrects, as published."""
+    body: dict[str, Any] = {
         "type": EVENT_TYPE,
         "timestamp": _iso(publication.published_at),
         "data": {
@@ -112,6 +113,16 @@ def payload(publication: Publication) -> dict[str, Any]:
             "hub_url": publication.hub_url,
         },
     }
+    original = publication.corrects
+    if original is not None:
+        body["data"]["statement"]["corrects"] = {
+            "ref": original.statement_ref,
+            "kind": original.kind,
+            "body": original.body,
+            "signer": original.signer,
+            "published_at": _iso(original.published_at),
+        }
+    return body
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -4,6 +4,10 @@ Every post carries message metadata naming its delivery. A retry (the process ma
 have died after Slack accepted the post but before we recorded it) first looks
 for that metadata in the channel's recent history, so a statement is never
 posted twice.
+
+A correction is posted the same way; then ``amend`` edits the original's post
+(chat.update of its ts) to carry the "Corrected" note above its unchanged words.
+Editing is idempotent, so a retry may simply edit again.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.platform import slack_error
 from bot.slack.render import blocks, fallback_text
-from commands.destinations import publication_message
+from commands.destinations import amended_message, publication_message
 from commands.ports import DeliveryFailed, Publication
 
 EVENT_TYPE = "candor_delivery"
@@ -50,6 +54,19 @@ class SlackChannelDestination:
             refused = slack_error(error)
             raise DeliveryFailed(refused.reason, retryable=refused.retryable) from error
         return str(response["ts"])
+
+    async def amend(self, publication: Publication, original_external_id: str) -> None:
+        message = amended_message(publication)
+        try:
+            await self.client.chat_update(
+                channel=self.channel_id,
+                ts=original_external_id,
+                text=fallback_text(message),
+                blocks=blocks(message),
+            )
+        except SlackApiError as error:
+            refused = slack_error(error)
+            raise DeliveryFailed(refused.reason, retryable=refused.retryable) from error
 
     async def _already_posted(self, delivery_id: int) -> str | None:
         try:

@@ -6,7 +6,9 @@ then does the work; bolt runs the rest after the HTTP response has gone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import suppress
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -22,6 +24,9 @@ from commands.requests import Command, ListIncidents
 
 log = logging.getLogger("candor.slack")
 PLATFORM = "slack"
+ACK_SENT = "candor_ack_sent"  # context key: an Event set once the HTTP ack is on its way
+ACK_WAIT = 3.0
+_SLOTS = asyncio.Semaphore(3)  # Slack's own limit: never wait longer than that for our ack to leave
 
 
 def _reply_payload(reply: Reply) -> dict[str, Any]:
@@ -46,6 +51,18 @@ def _wants_draft_modal(text: str) -> bool:
     )
 
 
+async def acknowledged(context: dict[str, Any]) -> None:
+    """Over HTTP, wait until the ack has been handed to the server before the work starts:
+    bolt looks for the ack only every 10 ms, and under load the work of earlier commands
+    (database round trips on the same event loop) would keep later acks waiting."""
+    sent = context.get(ACK_SENT)
+    if isinstance(sent, asyncio.Event):
+        with suppress(TimeoutError):
+            await asyncio.wait_for(sent.wait(), ACK_WAIT)
+    await _SLOTS.acquire()
+    asyncio.get_running_loop().call_later(0.2, _SLOTS.release)
+
+
 def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
     async def tell(channel_id: str, user_id: str, reply: Reply | None) -> None:
         if reply is None or reply.duplicate:
@@ -57,9 +74,14 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
 
     @app.command("/incident")
     async def on_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: Any
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: Any,
+        context: dict[str, Any],
     ) -> None:
         await ack()
+        await acknowledged(context)
         text = _as_typed(command.get("text", "")).strip()
         channel = ChannelRef(PLATFORM, command["team_id"], command["channel_id"])
         if not text or _wants_draft_modal(text):
@@ -139,11 +161,17 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         await tell(item["channel"], event["user"], await desk.react(reaction))
 
     @app.event("reaction_added")
-    async def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def on_reaction_added(
+        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        await acknowledged(context)
         await on_reaction(event, body, added=True)
 
     @app.event("reaction_removed")
-    async def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def on_reaction_removed(
+        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        await acknowledged(context)
         await on_reaction(event, body, added=False)
 
     @app.event("app_home_opened")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qsl
 
@@ -21,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 from bot.slack.destination import SlackChannelDestination
-from bot.slack.listeners import register
+from bot.slack.listeners import ACK_SENT, register
 from bot.slack.platform import SlackChat, slack_error
 from commands.desk import Desk
 
@@ -88,8 +89,12 @@ class SlackAdapter:
     async def _events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
         _reparse_form(bolt_request)
-        bolt_response = await self.app.async_dispatch(bolt_request)
-        return await to_aiohttp_response(bolt_response)
+        sent = bolt_request.context[ACK_SENT] = asyncio.Event()  # the listener waits on it
+        try:
+            bolt_response = await self.app.async_dispatch(bolt_request)
+            return await to_aiohttp_response(bolt_response)
+        finally:
+            sent.set()
 
     async def start(self) -> None:
         if self._app_token is not None:

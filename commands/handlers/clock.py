@@ -34,6 +34,7 @@ async def set_cadence(ctx: Ctx, req: rq.SetCadence) -> Reply:
         f"Update cadence: every {format_duration(req.every)} (was {before} min)",
         actor_id=ctx.actor.user_id,
         minutes=incident.cadence_minutes,
+        before=before,
     )
     incident_id = incident.id
     ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")

@@ -10,6 +10,8 @@ from commands.errors import InvalidTransition
 from commands.grammar import help_text
 from commands.handlers.statements import create_statement
 from commands.ports import Line, Mention, Message, Reply, Strong, text
+from commands.record_store import load_record
+from commands.record_text import status_lines
 from commands.timeparse import format_time, relative
 from storage import Incident
 
@@ -118,6 +120,7 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
                         f"failed ({delivery.last_error}); retrying",
                     )
                 )
+    lines += status_lines(await load_record(ctx.uow, incident, ctx.now), ctx.now)
     return Reply(Message(title=card.title, lines=tuple(lines)), ephemeral=True)
 
 

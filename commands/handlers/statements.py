@@ -36,15 +36,21 @@ def _from_template(ctx: Ctx, incident: Incident, name: str) -> tuple[str, str, b
 
 
 async def create_statement(
-    ctx: Ctx, incident: Incident, *, template: str | None = None, body: str | None = None
+    ctx: Ctx,
+    incident: Incident,
+    *,
+    template: str | None = None,
+    body: str | None = None,
+    kind: str | None = None,
 ) -> Statement:
-    """Store a new draft (revision 1) and post it for votes after commit."""
+    """Store a new draft (revision 1) and post it for votes after commit. Free text is an
+    update while the incident is open, a resolution after, unless ``kind`` says otherwise."""
     assert incident.id is not None
     if template is not None:
         body, kind, preapproved = _from_template(ctx, incident, template)
     else:
         assert body is not None
-        kind = "update" if incident.state in OPEN_STATES else "resolution"
+        kind = kind or ("update" if incident.state in OPEN_STATES else "resolution")
         preapproved = False
     number = await ctx.uow.statements.next_number(incident.id)
     statement = Statement(

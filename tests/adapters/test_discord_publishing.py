@@ -3,7 +3,6 @@ after a crash never posts twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from tests.adapters.discord_bot import BOB, NEWS, STATUS, DiscordBot, discord_bot

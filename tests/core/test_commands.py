@@ -655,8 +655,10 @@ NEEDS_INCIDENT = [
     "/incident edit S1 New words",
     "/incident approve S1",
     "/incident reject S1",
+    "/incident correct S1 New words",
     "/incident resolve",
     "/incident timeline",
+    "/incident postmortem",
 ]
 
 
@@ -699,8 +701,10 @@ BAD_INPUT = [
     ("/incident edit S1", "Usage: /incident edit <S-number> <text>"),
     ("/incident approve", "Name the statement, e.g. S2"),
     ("/incident reject first", "Usage: /incident reject <S-number>"),
+    ("/incident correct S1", "Usage: /incident correct <S-number> <text>"),
     ("/incident resolve " + "r" * 3001, "Usage: /incident resolve [summary]"),
     ("/incident timeline now", "Usage: /incident timeline"),
+    ("/incident postmortem please", "Usage: /incident postmortem"),
     ("/incident resovle", "Did you mean `resolve`?"),
 ]
 

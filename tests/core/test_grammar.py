@@ -108,6 +108,9 @@ VALID: list[tuple[str, rq.Request]] = [
     ("edit S2 New words.", rq.EditStatement(2, "New words.")),
     ("edit s2 New words.", rq.EditStatement(2, "New words.")),
     ("edit 2 Two\nlines", rq.EditStatement(2, "Two\nlines")),
+    # correct
+    ("correct S2 Only card payments failed.", rq.CorrectStatement(2, "Only card payments failed.")),
+    ("correct 2 Two\nlines", rq.CorrectStatement(2, "Two\nlines")),
     # approve / reject: S2, s2, 2
     ("approve S2", rq.Vote(2, "approve")),
     ("approve s2", rq.Vote(2, "approve")),
@@ -119,6 +122,7 @@ VALID: list[tuple[str, rq.Request]] = [
     ("resolve", rq.Resolve(None)),
     ("resolve Rolled back the deploy", rq.Resolve("Rolled back the deploy")),
     ("timeline", rq.ShowTimeline()),
+    ("postmortem", rq.DraftPostmortem()),
 ]
 
 
@@ -207,6 +211,10 @@ BAD: list[tuple[str, str]] = [
     ("edit S2", "Name the statement and give its new text"),
     ("edit X2 New words", "not a statement number like S2"),
     ("edit S2 " + "z" * 3001, "keep it to 3000"),
+    ("correct", "/incident correct <S-number> <text>"),
+    ("correct S2", "Name the published statement and give the corrected text"),
+    ("correct X2 New words", "not a statement number like S2"),
+    ("correct S2 " + "z" * 3001, "keep it to 3000"),
     ("approve", "Name the statement, e.g. S2"),
     ("approve X2", "/incident approve <S-number>"),
     ("approve S2 S3", "not a statement number like S2"),
@@ -214,6 +222,7 @@ BAD: list[tuple[str, str]] = [
     ("reject S", "not a statement number like S2"),
     ("resolve " + "r" * 3001, "/incident resolve [summary]"),
     ("timeline please", "/incident timeline"),
+    ("postmortem now", "/incident postmortem"),
     ("", "/incident help"),
     ("/incident", "/incident help"),
     ("INC-4", "/incident help"),

@@ -450,7 +450,7 @@ async def test_rungs_firing_while_people_type_commands(
         results = await asyncio.gather(
             team.desk.run_due(), *(team.say("alice", line) for line in commands)
         )
-        replies = [r for r in results if r is not None]
+        replies = results[1:]  # the first is run_due's count of work done
         assert not any(r.is_error for r in replies), [r.plain for r in replies]
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     await team.settle()

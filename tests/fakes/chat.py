@@ -48,6 +48,9 @@ class RecordingChat:
     groups: dict[str, set[str]] = field(default_factory=dict)
     fail_create: bool = False
     fail_post_to: set[str] = field(default_factory=set)
+    # message id → how many more edits of it fail (retryably unless refuse_edits)
+    fail_edits_of: dict[str, int] = field(default_factory=dict)
+    refuse_edits: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def create_channel(self, workspace_id: str, name: str, topic: str) -> NewChannel:
@@ -71,6 +74,9 @@ class RecordingChat:
         return MessageRef(channel_id, sent.message_id)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
+        if self.fail_edits_of.get(ref.message_id, 0) > 0:
+            self.fail_edits_of[ref.message_id] -= 1
+            raise ChatDown(f"cannot edit {ref.message_id}", retryable=not self.refuse_edits)
         for sent in self.sent:
             if sent.message_id == ref.message_id:
                 sent.edits.append(message)

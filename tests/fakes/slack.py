@@ -29,7 +29,7 @@ from tests.fakes.slack_payloads import BOT_USER_ID, SlackSigner
 from tests.fakes.slack_socket import SocketHub
 from tests.fakes.slack_workspace import Channel, Workspace
 
-__all__ = ["Call", "FakeSlack", "ResponsePost", "SlackSigner", "payloads"]
+__all__ = ["Call", "FakeSlack", "Fault", "ResponsePost", "SlackSigner", "payloads"]
 
 
 @dataclass
@@ -240,6 +240,15 @@ class FakeSlack:
         gate = asyncio.Event()
         self._holds.append(_Hold(method, channel, gate, times))
         return gate
+
+    def flaky(self, every: int, *faults: Fault, processed_in: Iterable[str] = ()) -> None:
+        """Every `every`-th Web API call fails with the next of `faults` (5xx, 429...) in
+        turn; posts to `processed_in` channels take effect first. `every=0` stops it."""
+        self._faults.flaky(every, faults, frozenset(processed_in))
+
+    @property
+    def flaky_failures(self) -> int:
+        return self._faults.flaky_failures
 
     def per_channel_rate(self, messages_per_second: float | None) -> None:
         """Throttle chat.postMessage per channel (None: unlimited, the default)."""

@@ -47,9 +47,21 @@ class Faults:
         self._queued: dict[str, deque[Fault]] = defaultdict(deque)
         self._per_channel_rate: float | None = None
         self._recent_posts: dict[str, deque[float]] = defaultdict(deque)
+        self._flaky_every = 0
+        self._flaky_cycle: tuple[Fault, ...] = ()
+        self._flaky_processed_in: frozenset[str] = frozenset()
+        self._calls = 0
+        self.flaky_failures = 0
 
     def add(self, method: str, fault: Fault, times: int) -> None:
         self._queued[method].extend([fault] * times)
+
+    def flaky(self, every: int, faults: tuple[Fault, ...], processed_in: frozenset[str]) -> None:
+        """Every ``every``-th call from now on (any method) fails with the next of ``faults``
+        in turn; ``every=0`` stops it. A chat.postMessage to a channel in ``processed_in``
+        is posted first (only the answer fails, as when Slack's edge times out)."""
+        self._flaky_every, self._flaky_cycle = every, faults
+        self._flaky_processed_in, self._calls = processed_in, 0
 
     def take(self, method: str, channel: str = "") -> Fault | None:
         """The next injected failure for this call, consumed; None when there is none."""
@@ -58,7 +70,18 @@ class Faults:
             if fault.matches(channel):
                 queue.remove(fault)  # the first equal one: this one
                 return fault
-        return None
+        return self._flaky(method, channel)
+
+    def _flaky(self, method: str, channel: str) -> Fault | None:
+        if not self._flaky_every or not self._flaky_cycle:
+            return None
+        self._calls += 1
+        if self._calls % self._flaky_every:
+            return None
+        fault = self._flaky_cycle[self.flaky_failures % len(self._flaky_cycle)]
+        self.flaky_failures += 1
+        processed = method == "chat.postMessage" and channel in self._flaky_processed_in
+        return Fault(fault.error, fault.status, fault.retry_after, processed=processed)
 
     def set_per_channel_rate(self, messages_per_second: float | None) -> None:
         self._per_channel_rate = messages_per_second
