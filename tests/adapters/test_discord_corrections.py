@@ -24,9 +24,12 @@ async def test_correction_edits_the_original_and_posts_once_per_channel(
         await bot.slash("correct", {"statement": "S1", "text": fix}, channel=int(channel))
         await bot.fake.react(channel, await bot.wait_draft(channel, "S2"), BOB, "✅")
 
-        def corrected() -> bool:
-            message = bot.fake.message(NEWS, original["id"])
-            return "Corrected" in (message["embeds"][0].get("title") or "")
+        def corrected() -> bool:  # in both channels: edited, and the correction posted
+            return all(
+                len(bot.fake.messages(where)) == 2
+                and "Corrected" in (bot.fake.messages(where)[0]["embeds"][0].get("title") or "")
+                for where in (STATUS, NEWS)
+            )
 
         await bot.fake.wait_for(corrected)
         for where in (STATUS, NEWS):
