@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from commands import approvals, deliveries, outbox, reminders
+from commands import approvals, deliveries, firing, outbox
 from commands import requests as rq
 from commands import suggest as suggestions
 from commands.context import Ctx, Deps
@@ -205,15 +205,7 @@ class Desk:
     async def run_due(self) -> int:
         """Fire due reminders, deliver due statements, then re-arm the timer. Returns how
         much was dealt with (the timer runs again at once only after progress)."""
-        async with self.deps.store.reading() as uow:
-            due = [r.id for r in await uow.reminders.due(self.deps.clock.now())]
-        handled = 0
-        for reminder_id in due:
-            try:
-                await reminders.fire(self.deps, reminder_id or 0)
-                handled += 1
-            except Exception:
-                log.exception("reminder %s failed", reminder_id)
+        handled = await firing.fire_due(self.deps)
         handled += await outbox.deliver_due(self.deps)
         await self.rearm()
         return handled

@@ -36,7 +36,9 @@ log = logging.getLogger("candor.outbox")
 
 MAX_ATTEMPTS = 5
 STALE_SENDING = lease.LEASE  # renewed while the sender lives: only a dead one's lapses
-MAX_PARALLEL = 8  # destinations served at once
+# Destinations served at once. Generous: a destination waiting out a rate limit holds its
+# place, and must not keep the others waiting (database work is bounded by the Store).
+MAX_PARALLEL = 32
 MAX_RETRY_AFTER = timedelta(hours=1)
 
 

@@ -9,6 +9,7 @@ incident resolved) finds itself stale and does nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commands import effects
@@ -16,7 +17,7 @@ from commands.context import Deps
 from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref
 from commands.ports import ChannelPing, Line, Mention, Message
 from commands.timeparse import format_duration, format_time
-from storage import Incident, Reminder, Task, UnitOfWork
+from storage import Incident, Reminder, Task, TimelineEvent, UnitOfWork
 
 UPDATE, TASK, ETA = "update", "task", "eta"
 _MIN = timedelta(minutes=1)
@@ -200,6 +201,15 @@ def _eta_message(step: int, incident: Incident, roles: dict[str, str], now: date
     )
 
 
+@dataclass(frozen=True)
+class Rung:
+    """What firing one reminder comes to: the message (None: stale, nothing to say) and the
+    rows to add (the next rung and a timeline event, or a snoozed rung put back)."""
+
+    line: Line | None
+    rows: tuple[Reminder | TimelineEvent, ...] = ()
+
+
 async def fire(deps: Deps, reminder_id: int) -> bool:
     """Fire one due reminder if nobody else has; True when a message went out."""
     now = deps.clock.now()
@@ -215,18 +225,21 @@ async def fire(deps: Deps, reminder_id: int) -> bool:
         if incident is None or incident.state not in OPEN_STATES:
             return False
         roles = await effects.roles_of(uow, reminder.incident_id)
-        line = await _rung(deps, uow, reminder, incident, roles, now)
-        if line is None:
+        task = await uow.tasks.get(reminder.task_id) if reminder.task_id else None
+        rung = decide(reminder, incident, roles, task, now)
+        uow.session.add_all(rung.rows)
+        await uow.session.flush()
+        if rung.line is None:
             return False
-    await effects.say(deps, incident.platform, incident.channel_id, Message(lines=(line,)))
+    await effects.say(deps, incident.platform, incident.channel_id, Message(lines=(rung.line,)))
     return True
 
 
-async def _next(uow: UnitOfWork, reminder: Reminder, step: int) -> None:
+def _next(reminder: Reminder, step: int) -> list[Reminder]:
     final = last_step(reminder.kind)
     if final is not None and step >= final:
-        return
-    await uow.reminders.add(
+        return []
+    return [
         Reminder(
             incident_id=reminder.incident_id,
             task_id=reminder.task_id,
@@ -235,46 +248,45 @@ async def _next(uow: UnitOfWork, reminder: Reminder, step: int) -> None:
             due_at=reminder.due_at,
             fire_at=rung_time(reminder.kind, reminder.due_at, step + 1),
         )
-    )
+    ]
 
 
-async def _rung(
-    deps: Deps,
-    uow: UnitOfWork,
+def decide(
     reminder: Reminder,
     incident: Incident,
     roles: dict[str, str],
+    task: Task | None,
     now: datetime,
-) -> Line | None:
-    """Decide what this reminder says now (or that it is stale) and queue the next rung."""
+) -> Rung:
+    """What a claimed reminder says now (or that it is stale), and the next rung."""
     assert incident.id is not None
     step = _latest_step(reminder.kind, reminder.due_at, reminder.step, now)
     if reminder.kind == UPDATE:
         if incident.next_update_due_at != reminder.due_at:
-            return None
+            return Rung(None)
         if incident.snoozed_until and incident.snoozed_until > now:
-            await uow.reminders.add(
-                Reminder(
-                    incident_id=incident.id,
-                    kind=UPDATE,
-                    step=reminder.step,
-                    due_at=reminder.due_at,
-                    fire_at=incident.snoozed_until,
-                )
+            again = Reminder(
+                incident_id=incident.id,
+                kind=UPDATE,
+                step=reminder.step,
+                due_at=reminder.due_at,
+                fire_at=incident.snoozed_until,
             )
-            return None
+            return Rung(None, (again,))
         line, what = _update_message(step, incident, roles, reminder.due_at, now)
     elif reminder.kind == TASK:
-        task = await uow.tasks.get(reminder.task_id) if reminder.task_id else None
         if task is None or task.done_at is not None or task.due_at != reminder.due_at:
-            return None
+            return Rung(None)
         line, what = _task_message(step, task, roles, now)
     else:
         if incident.eta_at != reminder.due_at:
-            return None
+            return Rung(None)
         line, what = _eta_message(step, incident, roles, now), "ETA warning"
-    await _next(uow, reminder, step)
-    await uow.timeline.add(
-        incident.id, now, "reminder", f"Reminder: {what}", kind_of=reminder.kind, step=step
+    event = TimelineEvent(
+        incident_id=incident.id,
+        at=now,
+        kind="reminder",
+        text=f"Reminder: {what}",
+        data={"kind_of": reminder.kind, "step": step},
     )
-    return line
+    return Rung(line, (*_next(reminder, step), event))

@@ -27,6 +27,7 @@ from storage.models import (
     Task,
     TimelineEvent,
 )
+from storage.timers import Timers
 
 OPEN_STATES = ("investigating", "identified", "monitoring")
 PUBLISHED = "published"
@@ -540,22 +541,6 @@ class Reminders(_Repo):
         return (await self.session.exec(query)).one()
 
 
-class Timers(_Repo):
-    async def next_times(self) -> tuple[datetime | None, datetime | None, datetime | None]:
-        """In one round trip: the earliest pending reminder, the earliest pending delivery,
-        and the oldest claim of a delivery being sent (its lease runs from then)."""
-        reminder = select(func.min(Reminder.fire_at)).where(
-            col(Reminder.fired_at).is_(None), col(Reminder.cancelled_at).is_(None)
-        )
-        delivery = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == "pending")
-        claim = select(func.min(Delivery.claimed_at)).where(Delivery.state == "sending")
-        query = select(
-            reminder.scalar_subquery(), delivery.scalar_subquery(), claim.scalar_subquery()
-        )
-        row = (await self.session.exec(query)).one()
-        return row[0], row[1], row[2]
-
-
 class Timeline(_Repo):
     async def add(
         self,
@@ -736,7 +721,7 @@ class UnitOfWork:
         self.statements = Statements(session)
         self.deliveries = Deliveries(session)
         self.reminders = Reminders(session)
-        self.timers = Timers(session)
+        self.timers = Timers(session)  # storage/timers.py
         self.timeline = Timeline(session)
         self.events = ProcessedEvents(session)
         self.subscribers = Subscribers(session)

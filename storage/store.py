@@ -3,7 +3,8 @@
 One command is one unit of work: everything it writes commits together or not
 at all. On SQLite, units of work that write are serialised in-process (SQLite
 has one writer anyway, and serialising here avoids ``database is locked``
-upgrades); PostgreSQL relies on row locks taken by the repositories.
+upgrades); PostgreSQL relies on row locks taken by the repositories, and runs a
+few units of work at once per process.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from storage.repos import UnitOfWork
 
 AfterCommit = Callable[[], Awaitable[None]]
 POOL_SIZE = 10  # PostgreSQL connections kept per process
+CONCURRENT_UNITS_OF_WORK = 4  # PostgreSQL transactions at once per process
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -68,11 +70,11 @@ class Store:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        # SQLite: one writer. PostgreSQL: as many units of work as pooled connections;
-        # more would only queue for a connection while their work competes for the event
-        # loop with requests waiting to be acknowledged.
-        self._write_lock: asyncio.Semaphore | None = asyncio.Semaphore(
-            1 if self.dialect == "sqlite" else POOL_SIZE
+        # SQLite: one writer. PostgreSQL: a few units of work at once. More would not
+        # finish sooner on a small machine: their Python work would crowd the event loop
+        # and keep requests waiting for their acknowledgement (bench/ack.py).
+        self._writers = asyncio.Semaphore(
+            1 if self.dialect == "sqlite" else CONCURRENT_UNITS_OF_WORK
         )
         # One shared connection (in-memory SQLite) cannot read beside a writer.
         self._shared_connection = isinstance(self.engine.pool, StaticPool)
@@ -85,16 +87,14 @@ class Store:
         succeeded (posting to chat, waking the timer): side effects never
         announce something the database did not keep.
         """
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
+        await self._writers.acquire()
         try:
             async with self._sessions() as session, session.begin():
                 uow = UnitOfWork(session)
                 yield uow
             callbacks = uow.pending_after_commit()
         finally:
-            if self._write_lock is not None:
-                self._write_lock.release()
+            self._writers.release()
         for callback in callbacks:
             await callback()
 

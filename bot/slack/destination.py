@@ -12,6 +12,8 @@ Editing is idempotent, so a retry may simply edit again.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -24,6 +26,24 @@ from commands.ports import DeliveryFailed, Publication
 
 EVENT_TYPE = "candor_delivery"
 HISTORY_WINDOW = 100
+POST_INTERVAL = 1.05  # seconds between posts to one channel (Slack: about 1 per second)
+
+
+class _Pace:
+    """Slack takes about one message per second per channel: space our posts to a channel
+    that far apart, rather than post early and wait out a 429 (Retry-After + jitter)."""
+
+    def __init__(self, interval: float = POST_INTERVAL) -> None:
+        self._interval = interval
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def turn(self) -> None:
+        async with self._lock:
+            delay = self._next - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = time.monotonic() + self._interval
 
 
 class SlackChannelDestination:
@@ -31,6 +51,7 @@ class SlackChannelDestination:
         self.client, self.channel_id = client, channel_id
         self.key = f"slack:{channel_id}"
         self.label = f"Slack <#{channel_id}>"
+        self._pace = _Pace()
 
     async def deliver(self, publication: Publication) -> str:
         try:
@@ -39,6 +60,7 @@ class SlackChannelDestination:
                 if already is not None:
                     return already
             message = publication_message(publication)
+            await self._pace.turn()
             response = await self.client.chat_postMessage(
                 channel=self.channel_id,
                 text=fallback_text(message),

@@ -25,8 +25,7 @@ from commands.requests import Command, ListIncidents
 log = logging.getLogger("candor.slack")
 PLATFORM = "slack"
 ACK_SENT = "candor_ack_sent"  # context key: an Event set once the HTTP ack is on its way
-ACK_WAIT = 3.0
-_SLOTS = asyncio.Semaphore(3)  # Slack's own limit: never wait longer than that for our ack to leave
+ACK_WAIT = 3.0  # Slack's own limit: never wait longer than that for our ack to leave
 
 
 def _reply_payload(reply: Reply) -> dict[str, Any]:
@@ -59,8 +58,6 @@ async def acknowledged(context: dict[str, Any]) -> None:
     if isinstance(sent, asyncio.Event):
         with suppress(TimeoutError):
             await asyncio.wait_for(sent.wait(), ACK_WAIT)
-    await _SLOTS.acquire()
-    asyncio.get_running_loop().call_later(0.2, _SLOTS.release)
 
 
 def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
