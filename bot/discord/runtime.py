@@ -29,7 +29,6 @@ from commands.ports import Actor, ChannelRef, Reply
 
 log = logging.getLogger("candor.discord")
 
-READY_TIMEOUT = 30.0  # start goes on without waiting longer; the client keeps trying
 # A rate limit longer than this fails the call (a delivery is retried by the outbox later)
 # instead of holding a command or a publication for minutes (discord.py's floor is 30 s).
 MAX_RATELIMIT_WAIT = 30.0
@@ -129,6 +128,12 @@ class CandorClient(discord.Client):
             log.exception("Discord: could not tell %s why their vote did not count", user_id)
 
 
+def _report_end(connection: asyncio.Task[None]) -> None:
+    """discord.py reconnects by itself; it gives up only on what a person must fix."""
+    if not connection.cancelled() and connection.exception() is not None:
+        log.error("Discord: the gateway connection ended: %s", connection.exception())
+
+
 class DiscordAdapter:
     def __init__(self, settings: Settings, **client_options: Any) -> None:
         """``client_options`` go to discord.py's Client (tests: ``guild_ready_timeout``)."""
@@ -168,23 +173,15 @@ class DiscordAdapter:
 
     async def hold_gateway(self) -> None:
         """Open the gateway, where commands and reactions arrive. One replica holds it (the
-        leader): Discord would deliver each event to every connection otherwise."""
+        leader): Discord would deliver each event to every connection otherwise. Returns at
+        once: the leader's timers must not wait for Discord to say ready."""
         if self._connection is not None and not self._connection.done():
             return
         if self.client.is_closed():  # released earlier: open a fresh session
             self.client.clear()
             await self.client.login(self._token.get_secret_value())
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
-        ready = asyncio.create_task(self.client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {self._connection, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-        )
-        ready.cancel()
-        if self._connection in done:
-            failure = self._connection.exception()
-            raise DiscordConfigError(f"Discord: the gateway connection failed ({failure}).")
-        if ready not in done:
-            log.warning("Discord: not ready after %.0f s; still trying", READY_TIMEOUT)
+        self._connection.add_done_callback(_report_end)
 
     async def release_gateway(self) -> None:
         """Another replica leads now: close the gateway, keep the REST session for

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -75,6 +76,11 @@ class SlackAdapter:
             response = await self.client.auth_test()
         except SlackApiError as error:
             raise SlackConfigError(f"Slack: {slack_error(error).reason}") from error
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise SlackConfigError(
+                f"Slack: could not reach {self.client.base_url} ({type(error).__name__}); "
+                "check the network or SLACK_API_URL."
+            ) from error
         log.info("Slack: connected to %s as %s", response.get("team"), response.get("user"))
         return str(response.get("team_id", ""))
 

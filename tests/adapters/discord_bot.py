@@ -150,6 +150,13 @@ def populate(fake: FakeDiscord) -> None:
     fake.add_channel(GUILD, NEWS, "announcements", type=5)
 
 
+def point_at_fake(monkeypatch: Any) -> None:
+    """discord.py reads its REST base and gateway from class attributes, which the bot
+    points at the fake: have them restored after the test."""
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
+
+
 @asynccontextmanager
 async def discord_bot(
     database_url: str,
@@ -159,9 +166,7 @@ async def discord_bot(
     **extra: Any,
 ) -> AsyncIterator[DiscordBot]:
     """The bot on the fake Discord; ``prepare`` seeds more of the server before start."""
-    # discord.py reads its REST base and gateway from class attributes: restore them.
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
+    point_at_fake(monkeypatch)
     async with FakeDiscord(TOKEN) as fake:
         populate(fake)
         if prepare is not None:

@@ -90,3 +90,19 @@ def test_readme_invite_url_asks_for_exactly_what_the_bot_uses() -> None:
     for url in urls:
         assert f"permissions={PERMISSIONS.value}" in url
         assert "scope=" + "+".join(SCOPES) in url
+
+
+async def test_a_rejected_discord_token_stops_the_start_with_a_plain_message(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    import pytest
+
+    from bot.app import StartupError, start
+    from tests.adapters.discord_bot import point_at_fake, settings
+    from tests.fakes.discord import FakeDiscord
+
+    async with FakeDiscord("the-installed-token") as fake:
+        point_at_fake(monkeypatch)
+        with pytest.raises(StartupError) as refused:
+            await start(settings(fake, database_url), clock=clock)
+    assert str(refused.value) == "Discord: DISCORD_BOT_TOKEN was rejected."

@@ -86,6 +86,19 @@ async def test_a_wrong_bot_token_stops_the_start_with_a_plain_message(
     assert [call.method for call in fake.calls] == ["auth.test"]
 
 
+async def test_an_unreachable_slack_stops_the_start_with_a_plain_message(
+    database_url: str, clock: FakeClock
+) -> None:
+    async with FakeSlack() as fake:
+        gone = settings(fake, database_url)
+    # The fake has stopped: nothing answers at SLACK_API_URL any more.
+    with pytest.raises(StartupError) as refused:
+        await start(gone, clock=clock)
+    message = str(refused.value)
+    assert message.startswith("Slack: could not reach http://127.0.0.1:")
+    assert "SLACK_API_URL" in message and "xoxb-test-token" not in message
+
+
 async def test_a_slash_command_that_says_payload_is_still_a_command(
     database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

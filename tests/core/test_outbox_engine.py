@@ -71,7 +71,8 @@ async def test_the_first_destination_has_it_before_the_others_start(
     that already shows the statement."""
     log: list[tuple[str, str, str]] = []
     hub = LoggingDestination("test:hub", log)
-    others = [LoggingDestination(f"test:{name}", log, Rendezvous(2)) for name in "ab"]
+    meeting = Rendezvous(2)  # one meeting for both: they finish only once both started
+    others = [LoggingDestination(f"test:{name}", log, meeting) for name in "ab"]
     destinations = {d.key: d for d in (hub, *others)}
     team = Team.build(store, clock, chat, destinations=destinations)
     await team.say("alice", "/incident open Payments failing sev2")
