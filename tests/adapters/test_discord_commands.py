@@ -106,3 +106,23 @@ async def test_a_rejected_discord_token_stops_the_start_with_a_plain_message(
         with pytest.raises(StartupError) as refused:
             await start(settings(fake, database_url), clock=clock)
     assert str(refused.value) == "Discord: DISCORD_BOT_TOKEN was rejected."
+
+
+async def test_open_says_which_permission_the_bot_lacks_and_creates_nothing(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    from tests.fakes.discord import FakeDiscord
+
+    send_and_embed = discord.Permissions(send_messages=True, embed_links=True).value
+
+    def no_manage_channels(fake: FakeDiscord) -> None:
+        fake.world.guild(str(GUILD)).permissions[fake.bot_user_id] = send_and_embed
+
+    async with discord_bot(database_url, clock, monkeypatch, no_manage_channels) as bot:
+        channels = len(bot.fake.channels(GUILD))
+        ix = await bot.slash("open", {"title": "Payments failing"})
+        assert "The bot lacks Manage Channels here" in bot.answer(ix)
+        assert int(ix.followups[-1].get("flags") or 0) & (1 << 6)  # only the asker sees it
+        assert len(bot.fake.channels(GUILD)) == channels
+        list_ = await bot.slash("list")
+        assert "No open incidents" in bot.answer(list_)

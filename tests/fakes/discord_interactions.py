@@ -132,7 +132,7 @@ class Interactions:
             "member": member,
             "token": token,
             "version": 1,
-            "app_permissions": str(p.ALL_PERMISSIONS),
+            "app_permissions": str(guild.member_permissions(p.BOT_USER_ID)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
