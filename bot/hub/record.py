@@ -30,12 +30,10 @@ RECENT = timedelta(days=7)  # resolved incidents stay on the front page this lon
 FEED_SIZE = 50
 
 
-@dataclass(frozen=True)
-class StatementLink:
-    """The other end of a correction: a statement published on the same page."""
+class _Numbered:
+    """A published statement's name (S3) and its anchor on the incident page (#s3)."""
 
     number: int
-    published_at: datetime
 
     @property
     def ref(self) -> str:
@@ -47,7 +45,15 @@ class StatementLink:
 
 
 @dataclass(frozen=True)
-class PublicStatement:
+class StatementLink(_Numbered):
+    """The other end of a correction: a statement published on the same page."""
+
+    number: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicStatement(_Numbered):
     number: int
     kind: str
     body: str
@@ -55,14 +61,6 @@ class PublicStatement:
     published_at: datetime
     corrects: StatementLink | None = None  # this is a correction of that statement
     corrected_by: StatementLink | None = None  # a correction of this one was published
-
-    @property
-    def ref(self) -> str:
-        return statement_ref(self.number)
-
-    @property
-    def anchor(self) -> str:
-        return f"s{self.number}"
 
     @property
     def label(self) -> str:

@@ -217,10 +217,17 @@ async def slack_bot(
         ):
             fake.add_channel(channel, name, members=("UALICE", "UBOB", "UCAROL"))
         runtime = await start(settings(fake, database_url, **extra), clock=clock)
-        assert runtime.http is not None
-        host, port = runtime.http.addresses[0][:2]
-        try:
-            async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
-                yield SlackBot(fake, runtime, http, SlackSigner(SECRET), clock)
-        finally:
-            await runtime.stop()
+        async with serving(fake, runtime, clock) as bot:
+            yield bot
+
+
+@asynccontextmanager
+async def serving(fake: FakeSlack, runtime: Runtime, clock: FakeClock) -> AsyncIterator[SlackBot]:
+    """A started runtime as a SlackBot that signs its requests; stopped afterwards."""
+    assert runtime.http is not None
+    host, port = runtime.http.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
+            yield SlackBot(fake, runtime, http, SlackSigner(SECRET), clock)
+    finally:
+        await runtime.stop()

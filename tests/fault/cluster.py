@@ -245,6 +245,19 @@ class Cluster:
         texts = [str(m.get("text", "")) for m in self.fake.messages(channel)]
         return [t for t in texts if re.search(pattern, t)]
 
+    async def each_task_reminded_once(self, channel: str, tasks: int) -> None:
+        """Waits (bounded) until every task's "due now" rung fired, then checks the
+        channel heard each exactly once, whichever replica fired it."""
+
+        async def reminded() -> bool:
+            rungs = await self.task_rungs_due_now()
+            return len(rungs) == tasks and all(r.fired_at for r in rungs)
+
+        await until(reminded, 15, "every task reminder fired", self.explain)
+        for number in range(1, tasks + 1):
+            said = self.said(channel, rf"task T{number} “Step {number}” is due now")
+            assert len(said) == 1, number
+
 
 async def _healthy(replica: Replica) -> bool:
     if replica.process.process.returncode is not None:

@@ -79,15 +79,7 @@ async def test_the_bot_rides_out_a_database_restart_and_loses_nothing(tmp_path: 
             await replicas.leader(limit=10)
             assert time.monotonic() - back < 10
             await until(lambda: replicas.all_sent(DESTINATIONS), 25, "all sent", replicas.explain)
-
-            async def reminded() -> bool:
-                rungs = await replicas.task_rungs_due_now()
-                return len(rungs) == TASKS and all(r.fired_at for r in rungs)
-
-            await until(reminded, 15, "every task reminder fired", replicas.explain)
-            for number in range(1, TASKS + 1):
-                said = replicas.said(channel, rf"task T{number} “Step {number}” is due now")
-                assert len(said) == 1, number
+            await replicas.each_task_reminded_once(channel, TASKS)
             assert len(fake.messages(PUB1)) == 1
             assert len(fake.messages(PUB2)) == 1
             for path in (FAST, HELD):

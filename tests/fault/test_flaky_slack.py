@@ -13,17 +13,16 @@ import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-import aiohttp
 import pytest
 from slack_sdk.http_retry import builtin_async_handlers
 from sqlmodel import col, select
 
 from bot.app import Runtime, start
 from storage import Reminder
-from tests.adapters.slack_bot import FEED, GENERAL, PUB1, PUB2, SECRET, SlackBot, settings
+from tests.adapters.slack_bot import FEED, GENERAL, PUB1, PUB2, SlackBot, serving, settings
 from tests.conftest import PG_URL
 from tests.fakes.clock import FakeClock
-from tests.fakes.slack import FakeSlack, Fault, SlackSigner
+from tests.fakes.slack import FakeSlack, Fault
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="replicas share a PostgreSQL database")
 
@@ -35,13 +34,8 @@ async def replica(
     fake: FakeSlack, url: str, clock: FakeClock, name: str
 ) -> AsyncIterator[SlackBot]:
     runtime = await start(settings(fake, url, replica_name=name), clock=clock)
-    assert runtime.http is not None
-    host, port = runtime.http.addresses[0][:2]
-    try:
-        async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
-            yield SlackBot(fake, runtime, http, SlackSigner(SECRET), clock)
-    finally:
-        await runtime.stop()
+    async with serving(fake, runtime, clock) as bot:
+        yield bot
 
 
 async def drive(leader: Runtime, clock: FakeClock, done: Callable[[], Awaitable[bool]]) -> None:

@@ -53,14 +53,7 @@ async def test_killing_the_leader_mid_fan_out_loses_and_repeats_nothing(tmp_path
         took_over = time.monotonic() - killed
         assert took_over < 10, took_over
         await until(lambda: replicas.all_sent(DESTINATIONS), 25, "all sent", replicas.explain)
-
-        async def reminded() -> bool:
-            rungs = await replicas.task_rungs_due_now()
-            return len(rungs) == TASKS and all(r.fired_at for r in rungs)
-
-        await until(reminded, 15, "every task reminder fired", replicas.explain)
-        for number in range(1, TASKS + 1):
-            assert len(replicas.said(channel, rf"task T{number} “Step {number}” is due now")) == 1
+        await replicas.each_task_reminded_once(channel, TASKS)
         assert len(fake.messages(PUB1)) == 1
         assert len(fake.messages(PUB2)) == 1  # the retry found the unrecorded post
         for path in (FAST, HELD):
