@@ -4,6 +4,7 @@ commands keep working."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -29,6 +30,9 @@ async def test_one_gateway_among_replicas_and_the_follower_takes_it_over(
             assert bot.fake.identifies == 1  # the follower logged in over REST only
             await bot.runtime.stop()  # the leader goes away
             await bot.fake.wait_for(lambda: bot.fake.identifies == 2)  # the follower took over
+            assert follower.discord is not None
+            async with asyncio.timeout(5):
+                await follower.discord.client.wait_until_ready()
             ix = await bot.slash("list", channel=GENERAL)
             assert "No open incidents" in bot.answer(ix)  # answered by the new gateway holder
         finally:
