@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -33,13 +33,14 @@ from tests.fakes.discord_messages import Messages, emoji_key
 from tests.fakes.discord_rest import Call, Rest
 from tests.fakes.discord_routes import Routes
 from tests.fakes.discord_state import DiscordState
+from tests.fakes.local_server import LocalServer
 
 __all__ = ["Call", "DiscordError", "FakeDiscord", "Interaction", "payloads"]
 
 API_PATH = "/api/v10"
 
 
-class FakeDiscord(DiscordState):
+class FakeDiscord(DiscordState, LocalServer):
     def __init__(
         self,
         token: str | None = None,
@@ -71,34 +72,18 @@ class FakeDiscord(DiscordState):
         )
         self.routes.register(self.rest)
         self.interactions.register(self.rest)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/", self.gateway.handle)
         app.router.add_route("*", API_PATH + "/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        return app
 
-    async def stop(self) -> None:
+    async def closing(self) -> None:
         await self.gateway.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     @property
     def api_base(self) -> str:

@@ -17,12 +17,13 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from tests.fakes import slack_payloads as payloads
+from tests.fakes.local_server import LocalServer
 from tests.fakes.slack_api import WebApi, read_args
 from tests.fakes.slack_faults import Fault, Faults
 from tests.fakes.slack_payloads import BOT_USER_ID, SlackSigner
@@ -71,7 +72,7 @@ class _Hold:
         return True
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self, *, chat_write_public: bool = False, timeout: float = 5.0) -> None:
         self.workspace = Workspace()
         self.workspace.add_user(BOT_USER_ID, "candor", real_name="Candor", is_bot=True)
@@ -84,8 +85,6 @@ class FakeSlack:
         self._holds: list[_Hold] = []
         self._socket = SocketHub(self._notify)
         self.api = WebApi(self.workspace, self._faults, self._socket_url, chat_write_public)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def valid_tokens(self) -> set[str] | None:
@@ -98,31 +97,17 @@ class FakeSlack:
 
     # -- lifecycle -----------------------------------------------------------
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link/", self._socket.handle)
         app.router.add_post("/response/{id}", self._respond)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        return app
 
-    async def stop(self) -> None:
+    async def closing(self) -> None:
         for held in self._holds:
             held.gate.set()
         await self._socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:
