@@ -129,3 +129,22 @@ async def test_in_a_private_category_the_bot_lets_the_opener_and_owners_in(
         assert str(BOB) not in allowed()
         await bot.slash("assign", {"role": "comms", "person": str(BOB)}, channel=int(channel))
         await bot.fake.wait_for(lambda: str(BOB) in allowed())
+
+
+async def test_someone_who_takes_no_dms_is_told_in_the_channel(
+    database_url: str, clock: FakeClock, monkeypatch: Any
+) -> None:
+    async with discord_bot(database_url, clock, monkeypatch) as bot:
+        channel = await bot.open_incident()
+        draft = await bot.wait_draft(channel, "S1")
+        bot.fake.close_dms(MALLORY)
+        await bot.fake.react(channel, draft, MALLORY, "✅")
+
+        def told() -> list[dict[str, Any]]:
+            return [m for m in bot.fake.messages(channel) if m.get("content") == f"<@{MALLORY}>"]
+
+        await bot.fake.wait_for(told)
+        [message] = told()
+        assert "not an approver" in message["embeds"][0]["description"]
+        assert [u["id"] for u in message["mentions"]] == [str(MALLORY)]  # only them
+        assert message["mention_everyone"] is False
