@@ -29,13 +29,8 @@ class DueWindow:
 
 
 @dataclass(frozen=True)
-class Overdue:
+class Overdue(DueWindow):
     """An update was due (since ``due_at``) and none came from ``start`` to ``end``."""
-
-    start: datetime
-    end: datetime
-    due_at: datetime
-    ended_by: str  # "S3", "resolution", "new due time" (a cadence change) or "now"
 
 
 @dataclass(frozen=True)

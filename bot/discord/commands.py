@@ -70,6 +70,31 @@ def build_group(desk: Desk) -> app_commands.Group:
         return complete
 
     incidents = choices(Topic.INCIDENT)
+    drafts = choices(Topic.DRAFT)
+
+    def about_incident(verb: str) -> app_commands.Command[Any, Any, None]:
+        """A verb whose only option is which incident (status, tasks, timeline...)."""
+
+        async def run(ix: discord.Interaction, incident: str | None = None) -> None:
+            await say(ix, verb, incident)
+
+        command: app_commands.Command[Any, Any, None] = app_commands.Command(
+            name=verb, description=VERBS[verb].summary, callback=run
+        )
+        return app_commands.describe(incident=INCIDENT_HELP)(
+            app_commands.autocomplete(incident=incidents)(command)
+        )
+
+    def vote(verb: str) -> app_commands.Command[Any, Any, None]:
+        """approve / reject: a draft, and which incident."""
+
+        async def run(ix: discord.Interaction, statement: str, incident: str | None = None) -> None:
+            await say(ix, verb, incident, statement)
+
+        command: app_commands.Command[Any, Any, None] = app_commands.Command(
+            name=verb, description=VERBS[verb].summary, callback=run
+        )
+        return app_commands.autocomplete(statement=drafts, incident=incidents)(command)
 
     @group.command(name="open", description=VERBS["open"].summary)
     @app_commands.describe(commander="who leads the response (default: you)")
@@ -86,12 +111,6 @@ def build_group(desk: Desk) -> app_commands.Group:
             return Command(open_request(title, severity, description, lead))
 
         await responder.run(ix, "open", build, needs=CAN_OPEN)
-
-    @group.command(name="status", description=VERBS["status"].summary)
-    @app_commands.describe(incident=INCIDENT_HELP)
-    @app_commands.autocomplete(incident=incidents)
-    async def status(ix: discord.Interaction, incident: str | None = None) -> None:
-        await say(ix, "status", incident)
 
     @group.command(name="list", description=VERBS["list"].summary)
     async def list_(ix: discord.Interaction) -> None:
@@ -126,11 +145,6 @@ def build_group(desk: Desk) -> app_commands.Group:
         incident: str | None = None,
     ) -> None:
         await say(ix, "task", incident, f"<@{owner.id}> {due} {title}")
-
-    @group.command(name="tasks", description=VERBS["tasks"].summary)
-    @app_commands.autocomplete(incident=incidents)
-    async def tasks(ix: discord.Interaction, incident: str | None = None) -> None:
-        await say(ix, "tasks", incident)
 
     @group.command(name="done", description=VERBS["done"].summary)
     @app_commands.autocomplete(task=choices(Topic.TASK), incident=incidents)
@@ -173,8 +187,6 @@ def build_group(desk: Desk) -> app_commands.Group:
     ) -> None:
         await say(ix, "draft", incident, template or text or "")
 
-    drafts = choices(Topic.DRAFT)
-
     @group.command(name="edit", description=VERBS["edit"].summary)
     @app_commands.autocomplete(statement=drafts, incident=incidents)
     async def edit(
@@ -184,16 +196,6 @@ def build_group(desk: Desk) -> app_commands.Group:
         incident: str | None = None,
     ) -> None:
         await say(ix, "edit", incident, f"{statement} {text}")
-
-    @group.command(name="approve", description=VERBS["approve"].summary)
-    @app_commands.autocomplete(statement=drafts, incident=incidents)
-    async def approve(ix: discord.Interaction, statement: str, incident: str | None = None) -> None:
-        await say(ix, "approve", incident, statement)
-
-    @group.command(name="reject", description=VERBS["reject"].summary)
-    @app_commands.autocomplete(statement=drafts, incident=incidents)
-    async def reject(ix: discord.Interaction, statement: str, incident: str | None = None) -> None:
-        await say(ix, "reject", incident, statement)
 
     @group.command(name="resolve", description=VERBS["resolve"].summary)
     @app_commands.autocomplete(incident=incidents)
@@ -215,14 +217,8 @@ def build_group(desk: Desk) -> app_commands.Group:
     ) -> None:
         await say(ix, "correct", incident, f"{statement} {text}")
 
-    @group.command(name="postmortem", description=VERBS["postmortem"].summary)
-    @app_commands.autocomplete(incident=incidents)
-    async def postmortem(ix: discord.Interaction, incident: str | None = None) -> None:
-        await say(ix, "postmortem", incident)
-
-    @group.command(name="timeline", description=VERBS["timeline"].summary)
-    @app_commands.autocomplete(incident=incidents)
-    async def timeline(ix: discord.Interaction, incident: str | None = None) -> None:
-        await say(ix, "timeline", incident)
-
+    for verb in ("status", "tasks", "timeline", "postmortem"):
+        group.add_command(about_incident(verb))
+    for verb in ("approve", "reject"):
+        group.add_command(vote(verb))
     return group
