@@ -28,6 +28,7 @@ from commands.desk import Desk
 from commands.destinations import ChatChannelDestination
 from commands.policy import PolicyError
 from commands.ports import ChatPlatform, Destination
+from commands.secrets import redact_urls
 from storage import Store
 from storage.migrate import schema_is_current
 
@@ -55,7 +56,7 @@ def build_destinations(
                 or "nothing"
             )
             raise StartupError(
-                f"PUBLIC_DESTINATIONS entry {entry!r} cannot be used here: "
+                f"PUBLIC_DESTINATIONS entry {redact_urls(entry)!r} cannot be used here: "
                 f"with these settings Candor can publish to {available}."
             )
         destinations[entry] = factory(target)
@@ -173,7 +174,7 @@ async def start(
     ``discord_options`` go to discord.py's Client (tests shorten ``guild_ready_timeout``)."""
     clock = clock or ShiftedClock()
     try:
-        cadence, templates = load_policy_file(settings.candor_config)
+        cadence, templates, authority = load_policy_file(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
     platforms = await _platforms(settings, console_write, discord_options or {})
@@ -207,6 +208,7 @@ async def start(
         timer=timer,
         destinations=destinations,
         approval=settings.approval_policy(),
+        authority=settings.authority_policy(authority),
         cadence=cadence,
         templates=templates,
         feeds=feeds,

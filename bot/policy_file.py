@@ -10,6 +10,8 @@ For policy that does not fit one environment line::
     kind = "update"
     preapproved = true
     body = "We are still on it ({title}). Next update by {next_update}."
+    [authority]              # who may run a command (commands.authority)
+    state = ["commander", "comms", "tech-lead"]
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import tomllib
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from commands.authority import DEFAULT_RULES, parse_rules
 from commands.domain import SEVERITIES
 from commands.policy import CadencePolicy, PolicyError
 from commands.templates import DEFAULT_TEMPLATES, Template
@@ -36,10 +39,16 @@ def _durations(table: dict[str, Any], where: str) -> dict[str, timedelta]:
     return result
 
 
-def load_policy_file(path: Path | None) -> tuple[CadencePolicy, dict[str, Template]]:
+class PolicyFile(NamedTuple):
+    cadence: CadencePolicy
+    templates: dict[str, Template]
+    authority: dict[str, tuple[str, ...]]
+
+
+def load_policy_file(path: Path | None) -> PolicyFile:
     cadence, templates = CadencePolicy(), dict(DEFAULT_TEMPLATES)
     if path is None:
-        return cadence, templates
+        return PolicyFile(cadence, templates, dict(DEFAULT_RULES))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -57,4 +66,7 @@ def load_policy_file(path: Path | None) -> tuple[CadencePolicy, dict[str, Templa
         if kind not in ("ack", "update", "resolution"):
             raise PolicyError(f"templates.{name}.kind must be ack, update or resolution")
         templates[name] = Template(name, kind, spec["body"], bool(spec.get("preapproved")))
-    return cadence, templates
+    authority = data.get("authority", {})
+    if not isinstance(authority, dict):
+        raise PolicyError('[authority] should be a table: state = ["commander", "comms"]')
+    return PolicyFile(cadence, templates, parse_rules(authority))

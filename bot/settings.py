@@ -9,6 +9,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from collections.abc import Mapping
+
+from commands.authority import AuthorityPolicy, parse_admins
 from commands.policy import ApprovalPolicy, parse_approvers, parse_required
 
 
@@ -36,6 +39,7 @@ class Settings(BaseSettings):
     public_destinations: str = ""
     incidents_feed: str = ""
     approvers: str = ""
+    admins: str = ""
     approvals_required: str = "sev1:2,sev2:1,sev3:1,sev4:1"
     approval_author_counts: bool = False
     approve_emoji: str = "white_check_mark"
@@ -50,16 +54,22 @@ class Settings(BaseSettings):
     # How this process is named among replicas (logs, /healthz, pg_stat_activity).
     replica_name: str | None = Field(default=None, max_length=40)
 
-    @field_validator("approvers", "approvals_required")
+    @field_validator("approvers", "admins", "approvals_required")
     @classmethod
     def _policy_parses(cls, value: str, info: object) -> str:
         # Fail at start with the bad entry named, not at the first vote.
         name = getattr(info, "field_name", "")
         if name == "approvers":
             parse_approvers(split_list(value))
+        elif name == "admins":
+            parse_admins(parse_approvers(split_list(value), setting="ADMINS"))
         else:
             parse_required(value)
         return value
+
+    def authority_policy(self, rules: Mapping[str, tuple[str, ...]]) -> AuthorityPolicy:
+        admins = parse_admins(parse_approvers(split_list(self.admins), setting="ADMINS"))
+        return AuthorityPolicy(rules=rules, admins=admins)
 
     def approval_policy(self) -> ApprovalPolicy:
         approvers = parse_approvers(split_list(self.approvers))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands import effects, outbox
-from commands.checklist import blocking_problems
+from commands import approval_guards, effects, outbox, permit, public_facts, quorum
+from commands.checklist import blocking_problems, secrets_in
 from commands.context import Ctx
 from commands.domain import incident_ref, statement_ref
 from commands.errors import InvalidTransition, NotAllowed
 from commands.policy import APPROVE, REJECT
 from commands.ports import Line, Mention, Message, Reply, Segment, Strong, text
+from commands.timeparse import promise_from
 from storage import Approval, Incident, Statement
 
 
@@ -27,6 +28,7 @@ class Ballot:
     decision: str
     added: bool = True
     source: str = "command"
+    pinned: bool = True  # cast on a named revision (a reaction on its message, or S5r3)
 
 
 async def _ignore(ctx: Ctx, incident: Incident, ballot: Ballot, reason: str) -> Reply:
@@ -62,9 +64,10 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             f"that was revision {ballot.revision}; {ref} is now at revision "
             f"{statement.revision}. Vote on the newest draft message.",
         )
-    roles = await effects.roles_of(ctx.uow, incident.id)
+    roles = await quorum.roles_of(ctx.uow, incident.id)
     policy = ctx.deps.approval
-    if not await policy.is_eligible(ctx.actor, incident.workspace_id, roles, ctx.chat):
+    eligible = await policy.is_eligible(ctx.actor, incident.workspace_id, roles, ctx.chat)
+    if not eligible and not await permit.is_admin(ctx):
         return await _ignore(
             ctx, incident, ballot, f"you are not an approver (approvers: {policy.describe()})."
         )
@@ -84,14 +87,19 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
             return Reply(text(f"Your {ballot.decision} of {ref} was withdrawn."), ephemeral=True)
         return Reply(text(f"You had no {ballot.decision} on {ref} to withdraw."), ephemeral=True)
-    if ballot.decision == APPROVE and (problems := blocking_problems(statement.body)):
-        return await _ignore(
-            ctx,
-            incident,
-            ballot,
-            f"{ref} cannot be approved: {'; '.join(problems)}. Edit it first "
-            f"(`/incident edit {ref} <text>`).",
-        )
+    if ballot.decision == APPROVE:
+        if not ballot.pinned and (unseen := await approval_guards.unseen_change(ctx, statement)):
+            return Reply(text(*unseen.split("\n")), ephemeral=True, is_error=True)
+        if problems := _blocking(incident, statement):
+            return await _ignore(
+                ctx,
+                incident,
+                ballot,
+                f"{ref} cannot be approved: {'; '.join(problems)}. Edit it first "
+                f"(`/incident edit {ref} <text>`).",
+            )
+        if untrue := await approval_guards.untrue_now(ctx, incident, statement):
+            return await _ignore(ctx, incident, ballot, f"{untrue}.")
     await ctx.uow.statements.set_vote(
         Approval(
             statement_id=statement.id,
@@ -142,26 +150,38 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
         )
     unedited_template = statement.preapproved and statement.revision == 1
     author_counts = policy.author_counts or unedited_template
-    counted = [
-        v
-        for v in votes
-        if v.decision == APPROVE and (author_counts or v.user_id != statement.author_id)
-    ]
+    authors = set() if author_counts else await quorum.authors_of(ctx.uow, statement)
+    counted = [v for v in votes if v.decision == APPROVE and v.user_id not in authors]
     needed = policy.quorum(incident.severity, unedited_template)
     if len(counted) < needed:
         note = (
-            ""
-            if author_counts or ctx.actor.user_id != statement.author_id
-            else " (the author's own vote does not count)"
+            " (a vote by someone who wrote it does not count)"
+            if ctx.actor.user_id in authors
+            else ""
         )
+        gap = await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
         return Reply(
-            text(f"Vote recorded on {ref}: {len(counted)} of {needed} approvals{note}."),
+            text(
+                f"Vote recorded on {ref}: {len(counted)} of {needed} approvals{note}.",
+                *([gap] if gap else []),
+            ),
             ephemeral=True,
         )
+    told = public_facts.public_facts(await ctx.uow.statements.published_of(incident.id))
     if not await ctx.uow.statements.transition(
-        statement.id, "draft", "approved", approved_at=ctx.now
+        statement.id,
+        "draft",
+        "approved",
+        approved_at=ctx.now,
+        public_title=incident.title,
+        public_severity=incident.severity,
+        public_state=public_facts.carried_state(statement, incident, told),
+        promised_next_update_at=promise_from(
+            statement.body, statement.promised_next_update_at, ctx.now
+        ),
     ):
         return Reply(text(f"{ref} was approved a moment ago."), ephemeral=True)
+    await ctx.uow.session.refresh(statement)
     labels = await outbox.enqueue(ctx.uow, ctx.deps, statement, ctx.now)
     approvers = [Mention(v.user_id) for v in counted]
     await ctx.uow.timeline.add(
@@ -183,6 +203,14 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
     return _announce(
         ctx, incident, (Strong(f"✅ {ref} approved"), " by ", *joined[:-1], f" — {where}.")
     )
+
+
+def _blocking(incident: Incident, statement: Statement) -> list[str]:
+    """The checklist's blocking problems, and secrets in the other public fields."""
+    problems = blocking_problems(statement.body)
+    for field, value in (("the title", incident.title), ("the signature", statement.signer)):
+        problems += [f"{field} looks like it contains {kind}" for kind in secrets_in(value or "")]
+    return problems
 
 
 def _announce(ctx: Ctx, incident: Incident, line: Line) -> Reply:

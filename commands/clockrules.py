@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from commands import reminders
 from commands.context import Deps
-from commands.domain import OPEN_STATES
+from commands.domain import OPEN_STATES, RESOLVED
 from storage import Incident, Statement, UnitOfWork
 
 
@@ -35,7 +35,9 @@ async def public_update_published(
     uow: UnitOfWork, deps: Deps, incident: Incident, statement: Statement, now: datetime
 ) -> None:
     incident.last_public_update_at = now
-    if incident.state in OPEN_STATES:
+    if statement.public_state == RESOLVED:  # the public knows it is over: the clock stops
+        incident.next_update_due_at = None
+    else:  # even if the team resolved it: until the public hears so, updates stay due
         incident.next_update_due_at = next_due_after_publication(
             incident, now, statement.promised_next_update_at
         )

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from commands.authority import AuthorityPolicy
 from commands.clock import Clock
 from commands.destinations import key_label
 from commands.errors import NotFound
@@ -28,6 +29,7 @@ class Deps:
     timer: Timer
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    authority: AuthorityPolicy = field(default_factory=AuthorityPolicy)
     cadence: CadencePolicy = field(default_factory=CadencePolicy)
     templates: Mapping[str, Template] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
     feeds: Mapping[str, str] = field(default_factory=dict)  # platform → incidents feed channel

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from commands import approvals, deliveries, firing, outbox
+from commands import approvals, deliveries, firing, outbox, permit
 from commands import requests as rq
 from commands import suggest as suggestions
 from commands.context import Ctx, Deps
@@ -42,6 +42,9 @@ HANDLERS: dict[type, Handler] = {
     rq.ShowTimeline: incidents.show_timeline,
     rq.DraftPostmortem: postmortem.draft_postmortem,
     rq.AssignRole: people.assign,
+    rq.UnassignRole: people.unassign,
+    rq.Rename: incidents.rename,
+    rq.Reopen: incidents.reopen,
     rq.AddTask: people.add_task,
     rq.ListTasks: people.list_tasks,
     rq.CompleteTask: people.complete_task,
@@ -122,7 +125,8 @@ class Desk:
                 ctx.incident = await self._incident(ctx, command)
                 if needs_incident(command.request):
                     ctx.need_incident()
-                reply = await handler(ctx, command.request)
+                refused = await permit.refusal(ctx, command.request)
+                reply = refused or await handler(ctx, command.request)
         except DuplicateEvent:
             return Reply(
                 text("That was already handled."), ephemeral=True, is_error=True, duplicate=True

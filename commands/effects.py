@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from commands import corrections, render
+from commands import corrections, quorum, render
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
 from storage import Incident, Statement, UnitOfWork
-
-
-async def roles_of(uow: UnitOfWork, incident_id: int) -> dict[str, str]:
-    return {a.role: a.user_id for a in await uow.roles.current(incident_id)}
 
 
 async def refresh_summary(deps: Deps, incident_id: int) -> None:
@@ -19,7 +15,7 @@ async def refresh_summary(deps: Deps, incident_id: int) -> None:
     async with deps.store.unit_of_work() as uow:
         incident = await uow.incidents.get(incident_id)
         assert incident is not None
-        roles = await roles_of(uow, incident_id)
+        roles = await quorum.roles_of(uow, incident_id)
         tasks = await uow.tasks.of_incident(incident_id)
     chat = deps.chat(incident.platform)
     message = render.summary(incident, roles, tasks, now)
@@ -46,18 +42,22 @@ async def _draft_message(
     assert incident is not None
     votes = await uow.statements.votes(statement_id, statement.revision)
     policy = deps.approval
-    quorum = policy.quorum(incident.severity, statement.preapproved and statement.revision == 1)
+    needed = policy.quorum(incident.severity, statement.preapproved and statement.revision == 1)
     message = render.draft(
         statement,
         incident,
         votes,
-        quorum,
+        needed,
         policy.describe(),
         policy.approve_emoji,
         policy.reject_emoji,
         deps.clock.now(),
     )
     message = await corrections.draft_note(uow, statement, message)
+    if statement.state == "draft" and (
+        gap := await quorum.gap_for_statement(deps, uow, incident, statement)
+    ):
+        message = Message(title=message.title, lines=(*message.lines, (gap,)))
     return message, statement, incident
 
 

@@ -17,7 +17,6 @@ import logging
 
 from commands import effects, reminders
 from commands.context import Deps
-from commands.domain import OPEN_STATES
 from commands.ports import Message
 
 log = logging.getLogger("candor.reminders")
@@ -54,7 +53,7 @@ async def _batch(deps: Deps) -> tuple[int, list[Said]]:
         tasks = await uow.timers.tasks([r.task_id for r in claimed if r.task_id is not None])
         for reminder in claimed:
             incident = incidents[reminder.incident_id]
-            if incident.state not in OPEN_STATES:
+            if not reminders.fires(reminder.kind, incident):
                 continue
             task = tasks.get(reminder.task_id) if reminder.task_id is not None else None
             roles_here = roles.get(reminder.incident_id, {})

@@ -141,9 +141,10 @@ def _publication(
         delivery_id=delivery.id,
         incident_id=statement.incident_id,
         incident_ref=incident_ref(incident.number),
-        incident_title=incident.title,
-        severity=incident.severity,
-        state=incident.state,
+        # The facts the statement was approved with, never the incident's live ones.
+        incident_title=statement.public_title or incident.title,
+        severity=statement.public_severity or incident.severity,
+        state=statement.public_state or incident.state,
         statement_ref=statement_ref(statement.number),
         kind=statement.kind,
         body=statement.body,

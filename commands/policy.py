@@ -10,6 +10,7 @@ from commands.domain import COMMANDER, COMMS, SEVERITIES
 from commands.ports import Actor, ChatPlatform
 
 APPROVE = "approve"
+APPROVER = "approver"
 REJECT = "reject"
 
 
@@ -49,7 +50,7 @@ class PolicyError(ValueError):
     """A setting that cannot be understood; raised at start, with the bad entry named."""
 
 
-def parse_approvers(entries: Sequence[str]) -> tuple[ApproverSpec, ...]:
+def parse_approvers(entries: Sequence[str], setting: str = "APPROVERS") -> tuple[ApproverSpec, ...]:
     """``slack:U123``, ``slack:group:S123``, ``discord:role:789``, ``role:comms``..."""
     specs = []
     for raw in entries:
@@ -65,7 +66,7 @@ def parse_approvers(entries: Sequence[str]) -> tuple[ApproverSpec, ...]:
             specs.append(ApproverSpec("group", parts[2], parts[0].lower()))
         else:
             raise PolicyError(
-                f"APPROVERS entry {entry!r} is not one of platform:USER, platform:group:ID, "
+                f"{setting} entry {entry!r} is not one of platform:USER, platform:group:ID, "
                 "platform:role:ID or role:NAME"
             )
     return tuple(specs)
@@ -84,9 +85,12 @@ def parse_required(value: str) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
+    # A third role so a SEV1 draft by the commander or comms can still get two approvals
+    # from people who did not write it (the commander assigns `approver` when needed).
     approvers: tuple[ApproverSpec, ...] = (
         ApproverSpec("role", COMMANDER),
         ApproverSpec("role", COMMS),
+        ApproverSpec("role", APPROVER),
     )
     required: Mapping[str, int] = field(
         default_factory=lambda: {"sev1": 2, "sev2": 1, "sev3": 1, "sev4": 1}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commands import effects
+from commands import effects, quorum
 from commands.context import Deps
 from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref
 from commands.ports import ChannelPing, Line, Mention, Message
@@ -80,9 +80,17 @@ async def arm(
     )
 
 
+def fires(kind: str, incident: Incident) -> bool:
+    """Update reminders run while the public clock does — until the public is told the
+    incident is resolved, not when the team resolves it; the others while it is open."""
+    if kind == UPDATE:
+        return incident.next_update_due_at is not None
+    return incident.state in OPEN_STATES
+
+
 async def arm_update_clock(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
     assert incident.id is not None
-    if incident.next_update_due_at is None or incident.state not in OPEN_STATES:
+    if incident.next_update_due_at is None:
         await uow.reminders.cancel_pending(incident.id, now, kind=UPDATE)
         return
     await arm(uow, incident.id, UPDATE, incident.next_update_due_at, now)
@@ -222,9 +230,9 @@ async def fire(deps: Deps, reminder_id: int) -> bool:
         incident = await uow.incidents.get(reminder.incident_id, for_update=True)
         if not await uow.reminders.claim(reminder_id, now):
             return False
-        if incident is None or incident.state not in OPEN_STATES:
+        if incident is None or not fires(reminder.kind, incident):
             return False
-        roles = await effects.roles_of(uow, reminder.incident_id)
+        roles = await quorum.roles_of(uow, reminder.incident_id)
         task = await uow.tasks.get(reminder.task_id) if reminder.task_id else None
         rung = decide(reminder, incident, roles, task, now)
         uow.session.add_all(rung.rows)

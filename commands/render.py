@@ -96,9 +96,10 @@ def draft(
 ) -> Message:
     """A draft as the team sees it: text, checklist, who must approve and how."""
     ref = statement_ref(statement.number)
-    heading = f"{ref} · {statement.kind} draft for {incident_ref(incident.number)}"
-    if statement.revision > 1:
-        heading += f" (revision {statement.revision})"
+    heading = (
+        f"{ref} · {statement.kind} draft for {incident_ref(incident.number)} "
+        f"(revision {statement.revision})"
+    )
     lines: list[Line] = [(statement.body,), ("",), (Strong("Checklist"),)]
     for check in review(statement.body, statement.kind):
         mark = "✅" if check.ok else ("⛔" if check.blocking else "⚠️")
@@ -114,7 +115,7 @@ def draft(
         lines.append(
             (
                 f"React :{approve_emoji}: to approve or :{reject_emoji}: to reject "
-                f"(or `/incident approve {ref}`). Approvers: {approvers}.",
+                f"(or `/incident approve {ref}r{statement.revision}`). Approvers: {approvers}.",
             )
         )
         if statement.preapproved and statement.revision == 1:

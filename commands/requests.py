@@ -38,6 +38,11 @@ class AssignRole:
 
 
 @dataclass(frozen=True)
+class UnassignRole:
+    role: str
+
+
+@dataclass(frozen=True)
 class AddTask:
     owner_id: str
     due: When
@@ -96,6 +101,17 @@ class CorrectStatement:
 class Vote:
     number: int
     decision: str  # "approve" | "reject"
+    revision: int | None = None  # `approve S5r3`: exactly that wording; None: the current one
+
+
+@dataclass(frozen=True)
+class Rename:
+    title: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,7 @@ Request = (
     | ListIncidents
     | ShowHelp
     | AssignRole
+    | UnassignRole
     | AddTask
     | ListTasks
     | CompleteTask
@@ -131,6 +148,8 @@ Request = (
     | CorrectStatement
     | Vote
     | Resolve
+    | Reopen
+    | Rename
     | ShowTimeline
     | DraftPostmortem
 )

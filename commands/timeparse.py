@@ -123,3 +123,21 @@ def promised_update(body: str, now: datetime) -> datetime | None:
             timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount)
         )
     return None
+
+
+def promise_from(body: str, stored: datetime | None, now: datetime) -> datetime | None:
+    """The promise as it will read when published at ``now``: "next update in 30 minutes"
+    counts from publication; a clock time means what it meant when it was written."""
+    if _PROMISE.search(body) is None and (match := _PROMISE_IN.search(body)):
+        return promised_update(match.group(0), now)
+    return stored
+
+
+def with_promise(body: str, at: datetime) -> str | None:
+    """The body with its promised clock time replaced by ``at`` (None: it names no clock
+    time to replace)."""
+    match = _PROMISE.search(body)
+    if match is None:
+        return None
+    start, end = match.span(1)[0], match.span(2)[1]
+    return f"{body[:start]}{at.astimezone(UTC):%H:%M}{body[end:]}"

@@ -108,6 +108,11 @@ class Statement(SQLModel, table=True):
     published_at: datetime | None = _ts()
     promised_next_update_at: datetime | None = _ts()
     outcome_reported_at: datetime | None = _ts()
+    # The incident's facts this statement tells the public (set at approval): the hub, its
+    # API and every destination show these, never the incident row's live values.
+    public_title: str | None = Field(default=None, max_length=200)
+    public_severity: str | None = Field(default=None, max_length=8)
+    public_state: str | None = Field(default=None, max_length=16)
     # A correction names the published statement it corrects (kind "correction").
     corrects_id: int | None = Field(default=None, foreign_key="statements.id", index=True)
 

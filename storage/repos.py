@@ -159,6 +159,15 @@ class Roles(_Repo):
                 return assignment.user_id
         return None
 
+    async def unassign(self, incident_id: int, role: str, now: datetime) -> str | None:
+        """End ``role``; returns whoever held it (None: nobody did)."""
+        ended = None
+        for assignment in await self.current(incident_id):
+            if assignment.role == role:
+                ended, assignment.ended_at = assignment.user_id, now
+                self.session.add(assignment)
+        return ended
+
     async def assign(
         self, incident_id: int, role: str, user_id: str, by: str, now: datetime
     ) -> str | None:
@@ -279,6 +288,18 @@ class Statements(_Repo):
             StatementRevision.revision == revision,
         )
         return (await self.session.exec(query)).first()
+
+    async def revisions(self, statement_id: int, up_to: int) -> Sequence[StatementRevision]:
+        """Every wording of a statement up to ``up_to``, oldest first."""
+        query = (
+            select(StatementRevision)
+            .where(
+                StatementRevision.statement_id == statement_id,
+                StatementRevision.revision <= up_to,
+            )
+            .order_by(col(StatementRevision.revision))
+        )
+        return (await self.session.exec(query)).all()
 
     async def revision_by_message(
         self, channel_id: str, message_id: str

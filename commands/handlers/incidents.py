@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import clockrules, effects, render
+from commands import clockrules, effects, quorum, reminders, render
 from commands import requests as rq
 from commands.context import Ctx
 from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, channel_name, incident_ref
@@ -65,6 +65,7 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             ),
             f"First public update due by {format_time(due, now)} ({relative(due, now)}). "
             f"An acknowledgement draft (S{ack.number}) is waiting for approval there.",
+            *([gap] if (gap := await quorum.gap_for_incident(ctx, incident)) else []),
         )
     )
 
@@ -97,7 +98,7 @@ def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
 async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
     incident = ctx.need_incident()
     assert incident.id is not None
-    roles = await effects.roles_of(ctx.uow, incident.id)
+    roles = await quorum.roles_of(ctx.uow, incident.id)
     tasks = await ctx.uow.tasks.of_incident(incident.id)
     card = render.summary(incident, roles, tasks, ctx.now)
     lines = list(card.lines)
@@ -120,6 +121,10 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
                         f"failed ({delivery.last_error}); retrying",
                     )
                 )
+        if statement.state == "draft" and (
+            gap := await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
+        ):
+            lines.append((gap,))
     lines += status_lines(await load_record(ctx.uow, incident, ctx.now), ctx.now)
     return Reply(Message(title=card.title, lines=tuple(lines)), ephemeral=True)
 
@@ -135,7 +140,7 @@ async def list_incidents(ctx: Ctx, req: rq.ListIncidents) -> Reply:
 
 
 async def show_help(ctx: Ctx, req: rq.ShowHelp) -> Reply:
-    return Reply(text(help_text(req.topic)), ephemeral=True)
+    return Reply(text(help_text(req.topic, ctx.deps.authority.describe)), ephemeral=True)
 
 
 def _require_open(incident: Incident) -> None:
@@ -202,9 +207,12 @@ async def resolve(ctx: Ctx, req: rq.Resolve) -> Reply:
     _require_open(incident)
     assert incident.id is not None
     incident.state, incident.resolved_at = RESOLVED, ctx.now
-    incident.resolution_summary, incident.next_update_due_at = req.summary, None
+    incident.resolution_summary = req.summary
     await ctx.uow.incidents.save(incident)
-    await ctx.uow.reminders.cancel_pending(incident.id, ctx.now)
+    # Tasks and the ETA stop being chased; the public clock runs on until the public is
+    # told (clockrules.public_update_published), so the resolution is not forgotten.
+    for kind in (reminders.TASK, reminders.ETA):
+        await ctx.uow.reminders.cancel_pending(incident.id, ctx.now, kind=kind)
     await ctx.uow.timeline.add(
         incident.id,
         ctx.now,
@@ -226,7 +234,8 @@ async def resolve(ctx: Ctx, req: rq.Resolve) -> Reply:
                     Strong(f"{incident_ref(incident.number)} resolved"),
                     " by ",
                     Mention(ctx.actor.user_id),
-                    f". Reminders stopped. Approve S{draft.number} to tell the public it is over.",
+                    f". Approve S{draft.number} to tell the public it is over: until then "
+                    "the status page says it is not, and update reminders go on.",
                 )
             ),
         ),
@@ -253,4 +262,61 @@ async def show_timeline(ctx: Ctx, req: rq.ShowTimeline) -> Reply:
     return Reply(
         Message(title=f"Timeline of {incident_ref(incident.number)}", lines=tuple(lines)),
         ephemeral=True,
+    )
+
+
+async def rename(ctx: Ctx, req: rq.Rename) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    if req.title == incident.title:
+        raise InvalidTransition(f"That is already the title of {incident_ref(incident.number)}.")
+    before, incident.title = incident.title, req.title
+    await ctx.uow.incidents.save(incident)
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "renamed",
+        f"Title: “{before}” → “{req.title}”",
+        actor_id=ctx.actor.user_id,
+    )
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    return Reply(
+        text(
+            f"{incident_ref(incident.number)} is now “{req.title}”. The public sees the new "
+            "title with the next statement approved."
+        ),
+        ephemeral=True,
+    )
+
+
+async def reopen(ctx: Ctx, req: rq.Reopen) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    ref = incident_ref(incident.number)
+    if incident.state in OPEN_STATES:
+        raise InvalidTransition(f"{ref} is open ({incident.state}).", "Nothing to reopen.")
+    incident.state, incident.resolved_at, incident.resolution_summary = OPEN_STATES[0], None, None
+    await ctx.uow.incidents.save(incident)
+    # The public hears quickly that it is back: the first-update deadline applies again.
+    await clockrules.start(ctx.uow, ctx.deps, incident, ctx.now)
+    for statement in await ctx.uow.statements.of_incident(incident.id):
+        if statement.kind == "resolution" and statement.state == "draft" and statement.id:
+            await ctx.uow.statements.transition(statement.id, "draft", "superseded")
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "reopened",
+        f"Reopened{': ' + req.reason if req.reason else ''}",
+        actor_id=ctx.actor.user_id,
+    )
+    incident_id = incident.id
+    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    due = incident.next_update_due_at
+    assert due is not None
+    return Reply(
+        text(
+            (Strong(f"{ref} is open again"), " (investigating)."),
+            f"Tell the public by {format_time(due, ctx.now)}: `/incident draft investigating`.",
+        )
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from commands import effects, reminders, render
+from commands import effects, quorum, reminders, render
 from commands import requests as rq
 from commands.context import Ctx
-from commands.domain import OPEN_STATES, incident_ref
+from commands.domain import COMMANDER, OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition, NotFound
 from commands.ports import Mention, Reply, Strong, text
 from commands.timeparse import format_time, relative
@@ -55,7 +55,37 @@ async def assign(ctx: Ctx, req: rq.AssignRole) -> Reply:
         ),
         "announce role",
     )
-    return Reply(text(f"{req.user_id} is now {req.role}."), ephemeral=True)
+    gap = await quorum.gap_for_incident(ctx, incident)
+    return Reply(text(f"{req.user_id} is now {req.role}.", *([gap] if gap else [])), ephemeral=True)
+
+
+async def unassign(ctx: Ctx, req: rq.UnassignRole) -> Reply:
+    incident = ctx.need_incident()
+    assert incident.id is not None
+    if req.role == COMMANDER:
+        raise InvalidTransition(
+            "An incident always has a commander.",
+            "Hand command over instead: `/incident assign commander @someone`.",
+        )
+    ended = await ctx.uow.roles.unassign(incident.id, req.role, ctx.now)
+    if ended is None:
+        raise InvalidTransition(
+            f"Nobody is {req.role} on {incident_ref(incident.number)}.",
+            "`/incident status` shows every owner.",
+        )
+    await ctx.uow.timeline.add(
+        incident.id,
+        ctx.now,
+        "role_ended",
+        f"{req.role}: {ended} no longer",
+        actor_id=ctx.actor.user_id,
+        role=req.role,
+        user=ended,
+    )
+    incident_id, deps = incident.id, ctx.deps
+    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    gap = await quorum.gap_for_incident(ctx, incident)
+    return Reply(text(f"{ended} is no longer {req.role}.", *([gap] if gap else [])))
 
 
 async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:

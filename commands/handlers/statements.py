@@ -11,6 +11,7 @@ from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref, statement_ref
 from commands.errors import InvalidTransition
 from commands.ports import Reply, text
+from commands.public_facts import public_facts
 from commands.templates import render
 from commands.timeparse import format_time, promised_update
 from storage import Incident, Statement, StatementRevision
@@ -85,6 +86,15 @@ async def create_statement(
 
 async def draft(ctx: Ctx, req: rq.DraftStatement) -> Reply:
     incident = ctx.need_incident()
+    assert incident.id is not None
+    told = public_facts(await ctx.uow.statements.published_of(incident.id))
+    if told is not None and told.is_resolved:
+        raise InvalidTransition(
+            f"The public has been told {incident_ref(incident.number)} is resolved.",
+            "Fix a published statement with `/incident correct S<n> <text>`, draft the "
+            "summary with `/incident postmortem`, or `/incident reopen [reason]` if the "
+            "problem is back.",
+        )
     template = req.template
     if template is None and req.text and req.text.lower() in ctx.deps.templates:
         template = req.text.lower()  # a template added in CANDOR_CONFIG
@@ -112,6 +122,7 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
         )
     statement.revision += 1
     statement.body, statement.content_hash = req.text, content_hash(req.text)
+    statement.signer = ctx.actor.name or ctx.actor.user_id  # who wrote the words signs them
     statement.state = "draft"
     statement.promised_next_update_at = promised_update(req.text, ctx.now)
     await ctx.uow.statements.save(statement)
@@ -147,5 +158,13 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
 async def vote(ctx: Ctx, req: rq.Vote) -> Reply:
     incident = ctx.need_incident()
     statement = await approvals.find_statement(ctx, incident, req.number)
-    ballot = approvals.Ballot(statement, statement.revision, req.decision)
+    if req.revision is not None and req.revision != statement.revision:
+        raise InvalidTransition(
+            f"{statement_ref(statement.number)} is at revision {statement.revision}, not "
+            f"{req.revision}: the text changed since you read it.",
+            "Read it again (`/incident status`), then approve the revision you read, e.g. "
+            f"`/incident {req.decision} {statement_ref(statement.number)}r{statement.revision}`.",
+        )
+    revision = req.revision or statement.revision
+    ballot = approvals.Ballot(statement, revision, req.decision, pinned=req.revision is not None)
     return await approvals.cast(ctx, incident, ballot)

@@ -19,7 +19,7 @@ def test_cadence_and_templates_from_toml(tmp_path: Path) -> None:
         'body = "We are still on it ({title}). Next update by {next_update}."\n',
         encoding="utf-8",
     )
-    cadence, templates = load_policy_file(path)
+    cadence, templates, _ = load_policy_file(path)
     assert cadence.first["sev3"] == timedelta(minutes=20)
     assert cadence.first["sev1"] == timedelta(minutes=10)  # untouched defaults stay
     assert cadence.every["sev1"] == timedelta(minutes=15)

@@ -118,6 +118,14 @@ VALID: list[tuple[str, rq.Request]] = [
     ("reject S2", rq.Vote(2, "reject")),
     ("reject s2", rq.Vote(2, "reject")),
     ("reject 2", rq.Vote(2, "reject")),
+    ("approve S2r3", rq.Vote(2, "approve", 3)),
+    ("approve s2R12", rq.Vote(2, "approve", 12)),
+    # roles, title, reopening
+    ("unassign comms", rq.UnassignRole("comms")),
+    ("unassign Communications", rq.UnassignRole("comms")),
+    ("rename Card payments failing", rq.Rename("Card payments failing")),
+    ("reopen", rq.Reopen(None)),
+    ("reopen Errors are back", rq.Reopen("Errors are back")),
     # resolve, timeline
     ("resolve", rq.Resolve(None)),
     ("resolve Rolled back the deploy", rq.Resolve("Rolled back the deploy")),
@@ -218,6 +226,12 @@ BAD: list[tuple[str, str]] = [
     ("approve", "Name the statement, e.g. S2"),
     ("approve X2", "/incident approve <S-number>"),
     ("approve S2 S3", "not a statement number like S2"),
+    ("approve S2r", "not a statement number like S2"),
+    ("unassign", "/incident unassign <role>"),
+    ("unassign two words", "Name the role to end"),
+    ("rename", "Give the new title"),
+    ("rename " + "t" * 201, "keep it to 200"),
+    ("reopen " + "r" * 301, "Keep the reason to 300 characters"),
     ("reject", "/incident reject <S-number>"),
     ("reject S", "not a statement number like S2"),
     ("resolve " + "r" * 3001, "/incident resolve [summary]"),
@@ -249,6 +263,8 @@ def test_usage_errors_carry_the_verbs_usage_line(verb: str) -> None:
     """Whatever went wrong after a verb, its usage line is in the message."""
     bad_rest = {
         "open": "",
+        "rename": "",
+        "reopen": "r" * 301,
         "resolve": "r" * 3001,
         "draft": "",
     }.get(verb, "!!! not valid at all !!!")

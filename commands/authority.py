@@ -1,0 +1,169 @@
+"""Who may run each verb: one table, like the grammar's, shown by `/incident help`.
+
+A rule names who may: ``anyone``, an incident role (``commander``, ``comms`` or any
+custom role word), ``author`` (the people who wrote the draft being edited) or
+``approvers`` (the approval policy decides, vote by vote). ``ADMINS`` may always.
+Teams change rows in ``CANDOR_CONFIG``::
+
+    [authority]
+    state = ["commander", "comms", "tech-lead"]
+    task = ["commander"]
+
+Approve and reject stay with the approval policy (``APPROVERS``), whatever the file says:
+the approval gate is not something a config typo should open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from commands import requests as rq
+from commands.domain import COMMANDER, COMMS, ROLE_PATTERN
+from commands.policy import ApproverSpec, PolicyError
+from commands.ports import Actor, ChatPlatform
+
+ANYONE = "anyone"
+AUTHOR = "author"
+APPROVERS = "approvers"
+_TEAM = (COMMANDER, COMMS)
+
+DEFAULT_RULES: Mapping[str, tuple[str, ...]] = {
+    "open": (ANYONE,),
+    "status": (ANYONE,),
+    "list": (ANYONE,),
+    "help": (ANYONE,),
+    "assign": (COMMANDER,),
+    "unassign": (COMMANDER,),
+    "task": (ANYONE,),
+    "tasks": (ANYONE,),
+    "done": (ANYONE,),
+    "state": _TEAM,
+    "cadence": _TEAM,
+    "eta": _TEAM,
+    "snooze": _TEAM,
+    "rename": _TEAM,
+    "draft": (ANYONE,),
+    "edit": (AUTHOR, *_TEAM),
+    "approve": (APPROVERS,),
+    "reject": (APPROVERS,),
+    "correct": _TEAM,
+    "resolve": _TEAM,
+    "reopen": _TEAM,
+    "timeline": (ANYONE,),
+    "postmortem": _TEAM,
+}
+_FIXED = frozenset({"approve", "reject"})
+
+_VERB_OF: Mapping[type, str] = {
+    rq.OpenIncident: "open",
+    rq.ShowStatus: "status",
+    rq.ListIncidents: "list",
+    rq.ShowHelp: "help",
+    rq.AssignRole: "assign",
+    rq.UnassignRole: "unassign",
+    rq.AddTask: "task",
+    rq.ListTasks: "tasks",
+    rq.CompleteTask: "done",
+    rq.SetState: "state",
+    rq.SetCadence: "cadence",
+    rq.SetEta: "eta",
+    rq.Snooze: "snooze",
+    rq.Rename: "rename",
+    rq.DraftStatement: "draft",
+    rq.EditStatement: "edit",
+    rq.CorrectStatement: "correct",
+    rq.Resolve: "resolve",
+    rq.Reopen: "reopen",
+    rq.ShowTimeline: "timeline",
+    rq.DraftPostmortem: "postmortem",
+}
+
+
+def verb_of(request: rq.Request) -> str:
+    if isinstance(request, rq.Vote):
+        return request.decision
+    return _VERB_OF[type(request)]
+
+
+def _words(who: Sequence[str]) -> str:
+    names = ["the draft's author" if w == AUTHOR else w for w in who]
+    names = ["anyone" if w == ANYONE else w for w in names]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+@dataclass(frozen=True)
+class AuthorityPolicy:
+    rules: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    admins: tuple[ApproverSpec, ...] = ()
+
+    def who(self, verb: str) -> tuple[str, ...]:
+        return self.rules.get(verb, DEFAULT_RULES[verb])
+
+    def describe(self, verb: str) -> str:
+        """``commander, comms or an admin``: who may, in words, for help and refusals."""
+        who = self.who(verb)
+        if ANYONE in who:
+            return "anyone"
+        if APPROVERS in who:
+            return "approvers (APPROVERS) or an admin"
+        return f"{_words(who)} or an admin (ADMINS)"
+
+    async def is_admin(self, actor: Actor, workspace_id: str, chat: ChatPlatform) -> bool:
+        for spec in self.admins:
+            if spec.platform != actor.platform:
+                continue
+            if spec.kind == "user" and spec.value == actor.user_id:
+                return True
+            if spec.kind == "group" and await chat.in_group(
+                workspace_id, actor.user_id, spec.value
+            ):
+                return True
+        return False
+
+    def holds(
+        self,
+        verb: str,
+        actor: Actor,
+        roles: Mapping[str, str],
+        authors: Collection[str] = (),
+    ) -> bool:
+        """Does a rule other than ``approvers`` let this person (admins aside)?"""
+        for who in self.who(verb):
+            if who == ANYONE:
+                return True
+            if who == AUTHOR and actor.user_id in authors:
+                return True
+            if roles.get(who) == actor.user_id:
+                return True
+        return False
+
+
+def parse_rules(table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """The ``[authority]`` table of CANDOR_CONFIG → rules, with every bad entry named."""
+    rules = dict(DEFAULT_RULES)
+    for verb, who in table.items():
+        if verb not in DEFAULT_RULES:
+            raise PolicyError(f"authority.{verb}: there is no such command")
+        if verb in _FIXED:
+            raise PolicyError(f"authority.{verb}: who may approve is set by APPROVERS")
+        if not isinstance(who, list) or not who or not all(isinstance(w, str) for w in who):
+            raise PolicyError(f'authority.{verb} should be a list like ["commander", "comms"]')
+        words = tuple(w.strip().lower() for w in who)
+        for word in words:
+            if word not in (ANYONE, AUTHOR) and not ROLE_PATTERN.match(word):
+                raise PolicyError(f"authority.{verb}: {word!r} is not anyone, author or a role")
+        if AUTHOR in words and verb != "edit":
+            raise PolicyError(f"authority.{verb}: only edit has an author")
+        rules[verb] = words
+    return rules
+
+
+def parse_admins(entries: Sequence[ApproverSpec]) -> tuple[ApproverSpec, ...]:
+    """ADMINS are people or platform groups; an incident role cannot make an admin."""
+    for spec in entries:
+        if spec.kind == "role":
+            raise PolicyError(f"ADMINS entry {spec} names an incident role; name people or groups")
+    return tuple(entries)

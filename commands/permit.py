@@ -1,0 +1,63 @@
+"""The authority check every command passes before its handler runs.
+
+A refusal is a reply, not an exception, so that the unit of work still commits the
+timeline line that records it: a team reviewing the incident sees who tried what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from commands import requests as rq
+from commands.authority import ANYONE, APPROVERS, verb_of
+from commands.context import Ctx
+from commands.domain import incident_ref
+from commands.ports import Reply, text
+from commands.quorum import authors_of, roles_of
+
+
+async def _authors(ctx: Ctx, request: rq.Request) -> Collection[str]:
+    if not isinstance(request, rq.EditStatement) or ctx.incident is None:
+        return ()
+    assert ctx.incident.id is not None
+    statement = await ctx.uow.statements.by_number(ctx.incident.id, request.number)
+    return await authors_of(ctx.uow, statement) if statement is not None else ()
+
+
+async def is_admin(ctx: Ctx) -> bool:
+    return await ctx.deps.authority.is_admin(ctx.actor, ctx.channel.workspace_id, ctx.chat)
+
+
+async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
+    """None when the actor may run ``request`` here; else the refusal, on the timeline."""
+    verb = verb_of(request)
+    policy = ctx.deps.authority
+    who = policy.who(verb)
+    self_grant = isinstance(request, rq.AssignRole) and request.user_id == ctx.actor.user_id
+    if (ANYONE in who or APPROVERS in who) and not self_grant:
+        return None  # approvals are judged vote by vote, with the ballot on the timeline
+    incident = ctx.incident
+    roles = await roles_of(ctx.uow, incident.id) if incident and incident.id else {}
+    allowed = policy.holds(verb, ctx.actor, roles, await _authors(ctx, request))
+    if allowed and not self_grant:
+        return None
+    if await is_admin(ctx):
+        return None
+    if self_grant:
+        problem = "Nobody grants themselves a role."
+        fix = f"Ask whoever may assign roles ({policy.describe('assign')}) to do it."
+    else:
+        where = f" on {incident_ref(incident.number)}" if incident else ""
+        problem = f"Only {policy.describe(verb)} may `{verb}`{where}."
+        holders = ", ".join(f"{role}: {user}" for role, user in sorted(roles.items()))
+        fix = f"Ask one of them ({holders})." if holders else "Ask an admin."
+    if incident is not None and incident.id is not None:
+        await ctx.uow.timeline.add(
+            incident.id,
+            ctx.now,
+            "refused",
+            f"`{verb}` by {ctx.actor.user_id} refused: {problem}",
+            actor_id=ctx.actor.user_id,
+            verb=verb,
+        )
+    return Reply(text(problem, fix), ephemeral=True, is_error=True)
