@@ -22,6 +22,7 @@ from commands.destinations import key_label
 from commands.domain import incident_ref
 from commands.record import CommunicationRecord
 from commands.record_store import load_record
+from commands.secrets import redact_urls
 from storage import Incident, Statement, Store, UnitOfWork
 
 FORMAT = 1
@@ -184,7 +185,7 @@ async def _statement(uow: UnitOfWork, row: Statement) -> StatementEntry:
             d.state,
             d.attempts,
             d.external_id,
-            d.last_error,
+            redact_urls(d.last_error) if d.last_error else None,
             d.created_at,
             d.sent_at,
         )
@@ -210,7 +211,14 @@ async def _statement(uow: UnitOfWork, row: Statement) -> StatementEntry:
 
 
 def _without_credentials(record: CommunicationRecord) -> CommunicationRecord:
-    troubled = tuple(replace(t, destination=key_label(t.destination)) for t in record.troubled)
+    troubled = tuple(
+        replace(
+            t,
+            destination=key_label(t.destination),
+            last_error=redact_urls(t.last_error) if t.last_error else None,
+        )
+        for t in record.troubled
+    )
     return replace(record, troubled=troubled)
 
 

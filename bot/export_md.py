@@ -139,7 +139,7 @@ def _record(document: IncidentExport, at: _Clock) -> str:
         f"- **Public updates:** {public.update_count} "
         f"({', '.join(f'S{u.number} {at(u.published_at)}' for u in public.updates) or 'none'})",
         f"- **Silence:** {silence(public.longest_silence, day)}",
-        f"- **Late:** {late(public.late_updates, public.overdue)}",
+        f"- **Late:** {late(public.late_updates, at)}",
     ]
     lines += [
         f"- **Overdue** {at(o.start)} to {at(o.end)} ({span(o.end - o.start)}), due "

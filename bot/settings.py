@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from collections.abc import Mapping
 
 from commands.authority import AuthorityPolicy, parse_admins
 from commands.policy import ApprovalPolicy, parse_approvers, parse_required

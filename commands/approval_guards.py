@@ -1,8 +1,9 @@
 """What must be true before an approval counts, beyond who votes (``approvals``).
 
-- A bare `/incident approve S5` approves the text the approver saw: it is refused when the
-  wording changed in the last minute or was last changed by someone else, with the text
-  quoted and the exact command (``S5r4``) that approves it.
+- A bare `/incident approve S5` approves the text the approver saw: unless they wrote the
+  current wording themselves, it is refused when the wording changed in the last minute
+  or was last changed by someone else, with the text quoted and the exact command
+  (``S5r4``) that approves it.
 - What goes public must be true when it goes: no update after the public heard the
   resolution, no resolution of a reopened incident, no promised time already past.
 """
@@ -28,9 +29,11 @@ async def unseen_change(ctx: Ctx, statement: Statement) -> str | None:
     current = await ctx.uow.statements.revision(statement.id, statement.revision)
     assert current is not None
     ref = statement_ref(statement.number)
+    if current.edited_by == ctx.actor.user_id:
+        return None  # their own words: they have read them
     if ctx.now - current.created_at < SETTLE:
         why = f"{ref} was changed less than a minute ago"
-    elif statement.revision > 1 and current.edited_by != ctx.actor.user_id:
+    elif statement.revision > 1:
         why = f"{ref} was last changed by {current.edited_by}"
     else:
         return None

@@ -88,8 +88,6 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             return Reply(text(f"Your {ballot.decision} of {ref} was withdrawn."), ephemeral=True)
         return Reply(text(f"You had no {ballot.decision} on {ref} to withdraw."), ephemeral=True)
     if ballot.decision == APPROVE:
-        if not ballot.pinned and (unseen := await approval_guards.unseen_change(ctx, statement)):
-            return Reply(text(*unseen.split("\n")), ephemeral=True, is_error=True)
         if problems := _blocking(incident, statement):
             return await _ignore(
                 ctx,
@@ -98,6 +96,8 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
                 f"{ref} cannot be approved: {'; '.join(problems)}. Edit it first "
                 f"(`/incident edit {ref} <text>`).",
             )
+        if not ballot.pinned and (unseen := await approval_guards.unseen_change(ctx, statement)):
+            return Reply(text(*unseen.split("\n")), ephemeral=True, is_error=True)
         if untrue := await approval_guards.untrue_now(ctx, incident, statement):
             return await _ignore(ctx, incident, ballot, f"{untrue}.")
     await ctx.uow.statements.set_vote(
@@ -154,11 +154,7 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
     counted = [v for v in votes if v.decision == APPROVE and v.user_id not in authors]
     needed = policy.quorum(incident.severity, unedited_template)
     if len(counted) < needed:
-        note = (
-            " (a vote by someone who wrote it does not count)"
-            if ctx.actor.user_id in authors
-            else ""
-        )
+        note = " (the author's own vote does not count)" if ctx.actor.user_id in authors else ""
         gap = await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
         return Reply(
             text(

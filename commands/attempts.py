@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from commands.ports import DeliveryFailed
+from commands.secrets import redact_urls
 
 log = logging.getLogger("candor.outbox")
 
@@ -29,13 +30,19 @@ class Outcome:
 
 
 async def guarded(what: str, call: Callable[[], Awaitable[str | None]]) -> Outcome:
-    """Run one call to a destination; its failure, or its crash, becomes an Outcome."""
+    """Run one call to a destination; its failure, or its crash, becomes an Outcome.
+
+    ``what`` may name the destination by its key, and a failure may quote a URL: both
+    lose their credentials here, before a log line or the stored ``last_error`` (shown
+    by status, ``candor deliveries``, exports) carries them."""
     try:
         return Outcome(external_id=await call())
     except DeliveryFailed as failure:
         return Outcome(
-            error=failure.reason, retryable=failure.retryable, retry_after=failure.retry_after
+            error=redact_urls(failure.reason),
+            retryable=failure.retryable,
+            retry_after=failure.retry_after,
         )
     except Exception as crash:  # a destination bug must not stop the others
-        log.exception("%s crashed", what)
+        log.exception("%s crashed", redact_urls(what))
         return Outcome(error=f"unexpected error ({type(crash).__name__})", retryable=True)

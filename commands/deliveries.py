@@ -15,6 +15,7 @@ from commands.context import Deps
 from commands.domain import incident_ref, statement_ref
 from commands.errors import InvalidTransition, NotFound
 from commands.ports import Message, text
+from commands.secrets import redact_urls
 from storage import Delivery, Incident, Statement
 
 LIST_HINT = "`candor deliveries list --failed` shows the failed ones."
@@ -85,7 +86,7 @@ def _lines(deps: Deps, rows: Sequence[tuple[Delivery, Statement, Incident]]) -> 
         if delivery.state == "pending" and delivery.next_attempt_at is not None:
             line += f"  next {_hhmm(delivery.next_attempt_at)}"
         if delivery.last_error and delivery.state != "sent":
-            line += f"  — {delivery.last_error}"
+            line += f"  — {redact_urls(delivery.last_error)}"  # rows from before redaction
         lines.append(line)
     return lines
 

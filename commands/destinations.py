@@ -15,6 +15,7 @@ from commands.ports import (
     Publication,
     Strong,
 )
+from commands.secrets import redact_url, redact_urls
 
 KIND_LABELS = {
     "ack": "Investigating",
@@ -27,16 +28,22 @@ KIND_LABELS = {
 
 def key_label(key: str) -> str:
     """A ``PUBLIC_DESTINATIONS`` entry fit to show in chat or a terminal: a URL loses its
-    credentials and query string (webhook URLs often carry a token there)."""
+    credentials and query string (webhook URLs often carry a token there) and a token in
+    its path (Slack and Discord webhook URLs are the token). Any other entry with a URL in
+    it is redacted the same way (``redact_url``). The key itself is stored unchanged."""
     kind, _, target = key.partition(":")
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: show the kind only
+        return kind
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return key
+        return redact_urls(key)
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:  # not a port number: show no more than the host
         port = ""
-    return f"{kind} {parts.hostname}{port}{parts.path}"
+    path = urlsplit(redact_url(target)).path
+    return f"{kind} {parts.hostname}{port}{path}"
 
 
 def _stamp(moment: datetime) -> str:

@@ -24,6 +24,7 @@ ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 TITLE_MAX = 200
 STATEMENT_MAX = 3000
+NAME_MAX = 100  # statements.signer
 CHANNEL_NAME_MAX = 80  # Slack's limit; Discord allows 100
 
 
@@ -58,6 +59,26 @@ def clean_line(value: str) -> str:
     """One line of user text: control characters removed, whitespace collapsed."""
     value = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value)
     return " ".join(value.split())
+
+
+def clean_name(value: str) -> str:
+    """A display name from a chat profile, fit for every output (chat, hub, feed, email,
+    JSON): one line with no control, format (bidi overrides and isolates, zero-width)
+    or unassigned characters, at most ``NAME_MAX`` characters (``statements.signer``)."""
+    kept = (
+        " " if category == "Cc" else "" if category[0] == "C" else ch  # "Ann\nLee": a space
+        for ch, category in ((ch, unicodedata.category(ch)) for ch in value)
+    )
+    return " ".join("".join(kept).split())[:NAME_MAX].rstrip()
+
+
+def printable(value: str) -> str:
+    """Stored text as an output shows it: without the control, format (bidi), surrogate
+    and unassigned characters that XML forbids or that reorder what is read, newlines
+    and tabs kept. For renderers, whatever got into the database by whatever road."""
+    if value.isprintable():  # the usual case: nothing to drop (and no newline either)
+        return value
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
 def clean_body(value: str) -> str:

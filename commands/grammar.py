@@ -25,12 +25,14 @@ from commands.domain import (
     normalise_role,
 )
 from commands.errors import UsageError
+from commands.secrets import refuse_secrets
 from commands.templates import TEMPLATE_NAMES
 from commands.timeparse import DURATION_HELP, TIME_HELP, parse_duration, parse_when
 
 # A user id is stored in 64 characters at most (storage.models).
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]{1,64})(?:\|[^>]*)?>$|^@([\w.-]{1,64})$")
 _STATEMENT = re.compile(r"^[sS]?(\d{1,6})$")
+_REVISION = re.compile(r"^[sS]?(\d{1,6})(?:[rR](\d{1,4}))?$")
 _INCIDENT = re.compile(r"^(?:inc-|#)?(\d{1,7})$", re.IGNORECASE)
 
 
@@ -85,6 +87,8 @@ def open_request(
     description = clean_body(description)
     if len(description) > 3000:
         raise _fail("open", "Keep the description to 3000 characters.")
+    refuse_secrets("The title", title)  # public once a statement carries it
+    refuse_secrets("The description", description)
     return rq.OpenIncident(title, severity, description, commander_id)
 
 
@@ -114,6 +118,13 @@ def _assign(rest: str) -> rq.Request:
     if user is None:
         raise _fail("assign", f"`{words[1][:40]}` is not a person: mention them like @dana.")
     return rq.AssignRole(role=role, user_id=user)
+
+
+def _unassign(rest: str) -> rq.Request:
+    role = normalise_role(rest)
+    if not ROLE_PATTERN.match(role):
+        raise _fail("unassign", "Name the role to end, e.g. `/incident unassign comms`.")
+    return rq.UnassignRole(role)
 
 
 def _task(rest: str) -> rq.Request:
@@ -219,10 +230,34 @@ def _correct(rest: str) -> rq.Request:
 def _vote(decision: str) -> Callable[[str], rq.Request]:
     def parse(rest: str) -> rq.Request:
         if not rest.strip():
-            raise _fail(decision, "Name the statement, e.g. S2.")
-        return rq.Vote(_statement_number(decision, rest), decision)
+            raise _fail(decision, "Name the statement, e.g. S2, or one revision of it, e.g. S2r3.")
+        match = _REVISION.match(rest.strip())
+        if not match:
+            raise _fail(
+                decision,
+                f"`{rest[:40]}` is not a statement number like S2 (or S2r3: revision 3 of it).",
+            )
+        revision = int(match.group(2)) if match.group(2) else None
+        return rq.Vote(int(match.group(1)), decision, revision)
 
     return parse
+
+
+def _rename(rest: str) -> rq.Request:
+    title = clean_line(rest)
+    if not title:
+        raise _fail("rename", "Give the new title, e.g. `/incident rename Card payments failing`.")
+    if len(title) > TITLE_MAX:
+        raise _fail("rename", f"The title is {len(title)} characters; keep it to {TITLE_MAX}.")
+    refuse_secrets("The title", title, nothing="nothing was renamed")
+    return rq.Rename(title)
+
+
+def _reopen(rest: str) -> rq.Request:
+    reason = clean_line(rest)
+    if len(reason) > 300:
+        raise _fail("reopen", "Keep the reason to 300 characters.")
+    return rq.Reopen(reason or None)
 
 
 def _resolve(rest: str) -> rq.Request:
@@ -243,6 +278,9 @@ _TABLE = (
     Verb("list", "", "open incidents in this workspace", _no_args("list", rq.ListIncidents())),
     Verb("help", "[command]", "this help, or one command's usage", _help),
     Verb("assign", "<role> <@user>", "give a role: commander, comms, or any word", _assign),
+    Verb(
+        "unassign", "<role>", "end a role (the commander's is handed over with assign)", _unassign
+    ),
     Verb("task", "<@user> <due> <title>", "a task with an owner and a deadline", _task),
     Verb("tasks", "", "the incident's tasks, late ones first", _no_args("tasks", rq.ListTasks())),
     Verb("done", "<task-number>", "mark a task done", _done),
@@ -252,7 +290,12 @@ _TABLE = (
     Verb("snooze", "<duration>", "pause update reminders", _snooze),
     Verb("draft", f"<{'|'.join(TEMPLATE_NAMES)}|free text>", "draft a public statement", _draft),
     Verb("edit", "<S-number> <text>", "reword a draft (earlier approvals no longer count)", _edit),
-    Verb("approve", "<S-number>", "approve a draft (same as reacting ✅)", _vote("approve")),
+    Verb(
+        "approve",
+        "<S-number>[r<revision>]",
+        "approve a draft, e.g. S5r3 for exactly revision 3 (same as reacting ✅)",
+        _vote("approve"),
+    ),
     Verb("reject", "<S-number>", "reject a draft (same as reacting ❌)", _vote("reject")),
     Verb(
         "correct",
@@ -260,7 +303,11 @@ _TABLE = (
         "correct a published statement (marks it corrected where it went)",
         _correct,
     ),
-    Verb("resolve", "[summary]", "resolve, stop the clock, draft the resolution", _resolve),
+    Verb(
+        "resolve", "[summary]", "resolve and draft the resolution (public once approved)", _resolve
+    ),
+    Verb("reopen", "[reason]", "a resolved incident is back: the clock starts again", _reopen),
+    Verb("rename", "<title>", "change the title (public once a statement carries it)", _rename),
     Verb(
         "timeline",
         "",
@@ -308,12 +355,18 @@ def parse(text: str) -> rq.Command:
     return rq.Command(verb.parse(rest.strip()), incident_number)
 
 
-def help_text(topic: str | None = None) -> str:
+def help_text(topic: str | None = None, who: Callable[[str], str] | None = None) -> str:
+    """The grammar's help; given ``who`` (verb → who may run it), each line says so."""
+
+    def may(name: str) -> str:
+        return f" [{who(name)}]" if who is not None else ""
+
     if topic is not None:
         verb = VERBS[topic]
-        return f"{verb.usage}\n{verb.summary}"
+        allowed = f"\nWho may: {who(topic)}." if who is not None else ""
+        return f"{verb.usage}\n{verb.summary}{allowed}"
     width = max(len(verb.usage) for verb in _TABLE)
-    lines = [f"{verb.usage.ljust(width)}  {verb.summary}" for verb in _TABLE]
+    lines = [f"{verb.usage.ljust(width)}  {verb.summary}{may(verb.name)}" for verb in _TABLE]
     lines.append("")
     lines.append(
         "Inside an incident channel the incident is implied; elsewhere start with INC-<n>,"

@@ -236,6 +236,8 @@ async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: d
     )
     await corrections.on_published(uow, incident.id, statement, now)
     deps.later(uow, lambda: effects.refresh_draft(deps, statement_id), "refresh draft")
+    incident_id = incident.id  # the pinned summary shows the public clock, which just moved
+    deps.later(uow, lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
 
 
 async def _report_if_settled(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:

@@ -33,11 +33,15 @@ async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
     verb = verb_of(request)
     policy = ctx.deps.authority
     who = policy.who(verb)
-    self_grant = isinstance(request, rq.AssignRole) and request.user_id == ctx.actor.user_id
-    if (ANYONE in who or APPROVERS in who) and not self_grant:
+    if (ANYONE in who or APPROVERS in who) and not isinstance(request, rq.AssignRole):
         return None  # approvals are judged vote by vote, with the ballot on the timeline
     incident = ctx.incident
     roles = await roles_of(ctx.uow, incident.id) if incident and incident.id else {}
+    self_grant = (
+        isinstance(request, rq.AssignRole)
+        and request.user_id == ctx.actor.user_id
+        and roles.get(request.role) != ctx.actor.user_id  # "already is": the handler says so
+    )
     allowed = policy.holds(verb, ctx.actor, roles, await _authors(ctx, request))
     if allowed and not self_grant:
         return None

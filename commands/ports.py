@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from commands.domain import clean_name
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -21,6 +23,11 @@ class Actor:
     platform: str
     user_id: str
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # Cleaned once, here, whichever adapter made it: a profile name is user text
+        # that reaches every output (a stray control character once broke the feed).
+        object.__setattr__(self, "name", clean_name(self.name))
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from datetime import datetime
 from commands.checklist import placeholder
 from commands.destinations import KIND_LABELS
 from commands.domain import COMMANDER, COMMS, STATEMENT_MAX, incident_ref
-from commands.record import CommunicationRecord, PublicRecord
-from commands.record_text import plural, span
+from commands.record import CommunicationRecord
+from commands.record_text import late_sentence, plural, span
 from storage import Delivery, Incident, RoleAssignment, Statement, Task, UnitOfWork
 
 Place = Callable[[str], str]  # destination key → how the public knows that place
@@ -87,7 +87,7 @@ def _body(facts: Facts, place: Place, cap: int) -> str:
         (
             f"Post-incident summary: {incident.title} ({incident_ref(incident.number)})\n"
             "All times are UTC.",
-            _what_happened(facts.record.public, incident, cap),
+            _what_happened(facts.record, incident, cap),
             "Why it happened\n"
             + placeholder(
                 "the cause in plain words — what went wrong, and why our checks did not "
@@ -117,8 +117,10 @@ def _clock(moment: datetime, day: datetime) -> str:
     return f"{moment.day} {moment:%b %H:%M}"
 
 
-def _what_happened(record: PublicRecord, incident: Incident, cap: int) -> str:
-    start, end = incident.opened_at, record.end
+def _what_happened(full: CommunicationRecord, incident: Incident, cap: int) -> str:
+    """The team's own timeline: when it was found and fixed, and when the public heard."""
+    record = full.public
+    start, end = incident.opened_at, incident.resolved_at or record.end  # when it was fixed
     period = f"from {_clock(start, start)} to {_clock(end, start)}"
     lines = [
         "What happened and when",
@@ -128,7 +130,7 @@ def _what_happened(record: PublicRecord, incident: Incident, cap: int) -> str:
     moments = [(start, "We opened an incident and started investigating.")]
     if record.updates:
         moments.append((record.updates[0].published_at, "We posted our first public update."))
-    moments += [(s.at, _STATE_MOMENTS.get(s.state, f"Now {s.state}.")) for s in record.states[1:]]
+    moments += [(s.at, _STATE_MOMENTS.get(s.state, f"Now {s.state}.")) for s in full.states[1:]]
     moments.sort(key=lambda moment: moment[0])
     shown = [f"- {_clock(at, start)} {what}" for at, what in moments]
     if len(shown) > cap + 1:  # keep the first steps and the resolution
@@ -153,14 +155,15 @@ def _how_fixed(facts: Facts) -> str:
         if summary
         else placeholder("what we changed to bring the service back"),
     ]
-    found = next((s.at for s in record.states if s.state == "identified"), None)
-    timing = f"The service was back to normal {span(record.end - incident.opened_at)}"
+    found = next((s.at for s in facts.record.states if s.state == "identified"), None)
+    fixed = incident.resolved_at or record.end
+    timing = f"The service was back to normal {span(fixed - incident.opened_at)}"
     timing += " after we opened the incident"
     if found is not None:
         timing = (
             f"We found the cause {span(found - incident.opened_at)} after we opened "
             f"the incident; the service was back to normal "
-            f"{span(record.end - found)} later"
+            f"{span(fixed - found)} later"
         )
     lines.append(timing + ".")
     roles = list(dict.fromkeys(a.role for a in facts.roles))
@@ -218,21 +221,9 @@ def _record_sentences(record: CommunicationRecord, start: datetime) -> list[str]
             f"The longest time without news was {span(gap.length)} "
             f"({_clock(gap.start, start)} to {_clock(gap.end, start)})."
         )
-    if public.late_updates:
-        lines.append(
-            f"{plural(len(public.late_updates), 'update')} came later than due: "
-            + ", ".join(
-                f"S{u.number} by {span(u.late_by)}" for u in public.late_updates if u.late_by
-            )
-            + "."
-        )
-    elif public.update_count:
-        lines.append("Every update came by the time it was due.")
-    for missed in (o for o in public.overdue if o.ended_by == "resolution"):
-        lines.append(
-            f"An update due at {_clock(missed.due_at, start)} had not come when the issue was "
-            f"resolved at {_clock(missed.end, start)}."
-        )
+    lateness = late_sentence(public, lambda moment: _clock(moment, start))
+    if lateness is not None:
+        lines.append(lateness)
     if record.approval_median is not None and record.approval_max is not None:
         lines.append(
             "Every update was approved by the team before it went out, typically within "

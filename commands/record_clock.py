@@ -66,7 +66,7 @@ def _first_due(incident: Incident, reminders: Sequence[Reminder], cadence: int) 
 
 
 def _changes(
-    incident: Incident, published: Sequence[Statement], events: Sequence[TimelineEvent]
+    published: Sequence[Statement], resolved_at: datetime | None, events: Sequence[TimelineEvent]
 ) -> list[_Change]:
     changes = [
         _Change(s.published_at, 0, f"S{s.number}", statement=s)
@@ -77,8 +77,8 @@ def _changes(
         minutes = event.data.get("minutes")
         if event.kind == "cadence" and isinstance(minutes, int):
             changes.append(_Change(event.at, 1, "new due time", minutes=minutes))
-    if incident.resolved_at is not None:
-        changes.append(_Change(incident.resolved_at, 2, "resolution"))
+    if resolved_at is not None:
+        changes.append(_Change(resolved_at, 2, "resolution"))
     return sorted(changes, key=lambda c: (c.at, c.order))
 
 
@@ -100,17 +100,19 @@ def _next_due(
 def replay(
     incident: Incident,
     published: Sequence[Statement],
+    resolved_at: datetime | None,
     events: Sequence[TimelineEvent],
     reminders: Sequence[Reminder],
     end: datetime,
 ) -> tuple[list[DueWindow], dict[int, datetime | None]]:
-    """Windows of constant due time, and the due time in force at each publication."""
+    """Windows of constant due time, and the due time in force at each publication; the
+    clock stops at ``resolved_at``, when the public was told it is resolved."""
     cadence = _initial_cadence(incident, events)
     due: datetime | None = _first_due(incident, reminders, cadence)
     start, last = incident.opened_at, None
     windows: list[DueWindow] = []
     at_publication: dict[int, datetime | None] = {}
-    for change in _changes(incident, published, events):
+    for change in _changes(published, resolved_at, events):
         if change.statement is not None:
             at_publication[change.statement.number] = due
         if change.minutes is not None:

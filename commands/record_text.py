@@ -1,18 +1,20 @@
 """The communication record in words, for the team (`/incident status`, the notes that
 come with a postmortem draft, `candor export`). The public wording lives with the
-postmortem and the hub; the figures are the same."""
+postmortem and the hub; the figures are the same, and late updates are put in the same
+words everywhere (``late``, ``late_sentence``), each surface writing times its own way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from commands.ports import Line, Strong
-from commands.record import CommunicationRecord, PublicRecord, PublicUpdate, Silence
-from commands.record_clock import Overdue
+from commands.record import CommunicationRecord, LateUpdate, PublicRecord, Silence
 from commands.timeparse import format_duration, format_time
 
 Label = Callable[[str], str]  # a destination key → how it is named to people
+Clock = Callable[[datetime], str]  # how a surface writes a time: ``12:04`` or ``12:04 UTC``
+Ref = Callable[[int], str]  # how a surface names a statement: ``S3``, or a link to it
 
 
 def span(delta: timedelta) -> str:
@@ -49,19 +51,43 @@ def _point(label: str) -> str:
     return {"open": "open", "now": "now", "resolution": "resolved"}.get(label, label)
 
 
-def late(updates: tuple[PublicUpdate, ...], missed: tuple[Overdue, ...] = ()) -> str:
-    """Updates that came late, and updates that never came (the incident was resolved, or
-    the cadence changed, while one was overdue)."""
-    parts = [f"S{u.number} by {span(u.late_by)}" for u in updates if u.late_by]
-    parts += [
-        f"none by {stretch.end:%H:%M} for the one due {stretch.due_at:%H:%M} "
-        f"({span(stretch.end - stretch.due_at)} late)"
-        for stretch in missed
-        if stretch.ended_by in ("resolution", "new due time")
-    ]
-    if not parts:
+def _ref(number: int) -> str:
+    return f"S{number}"
+
+
+_WHY_NONE = {"resolution": "the issue was resolved", "new due time": "the update cadence changed"}
+
+
+def late_update(item: LateUpdate, clock: Clock, ref: Ref = _ref) -> str:
+    """One late update: ``S2 came 11 min late``, ``the update due at 13:08 never came (12
+    min late when the issue was resolved at 13:20)``, ``the update due at 12:10 has not
+    come yet (15 min late)``."""
+    if item.number is not None:
+        return f"{ref(item.number)} came {span(item.late_by)} late"
+    due = f"the update due at {clock(item.due_at)}"
+    if item.ended_by == "now":
+        return f"{due} has not come yet ({span(item.late_by)} late)"
+    why = _WHY_NONE.get(item.ended_by, item.ended_by)
+    return f"{due} never came ({span(item.late_by)} late when {why} at {clock(item.until)})"
+
+
+def late(items: Sequence[LateUpdate], clock: Clock, ref: Ref = _ref) -> str:
+    """Every late update (``PublicRecord.late_updates``): ``no late updates``, or
+    ``2 late updates: S2 came 11 min late; the update due at …``."""
+    if not items:
         return "no late updates"
-    return f"{plural(len(parts), 'late update')}: {', '.join(parts)}"
+    parts = "; ".join(late_update(item, clock, ref) for item in items)
+    return f"{plural(len(items), 'late update')}: {parts}"
+
+
+def late_sentence(record: PublicRecord, clock: Clock) -> str | None:
+    """The public sentence on lateness: it can only say every update came in time when
+    the record has no late update at all (None: nothing was published, nothing was due)."""
+    if record.late_updates:
+        return f"We had {late(record.late_updates, clock)}."
+    if record.update_count:
+        return "Every update came by the time it was due."
+    return None
 
 
 def approvals(record: CommunicationRecord) -> str:
@@ -93,7 +119,8 @@ def status_lines(record: CommunicationRecord, now: datetime) -> list[Line]:
         ),
         (
             "⏱️ ",
-            f"{late(public.late_updates, public.overdue)} · {approvals(record)} · "
+            f"{late(public.late_updates, lambda moment: format_time(moment, now))} · "
+            f"{approvals(record)} · "
             f"deliveries: {deliveries(record)}",
         ),
     ]

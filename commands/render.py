@@ -24,15 +24,16 @@ def incident_heading(incident: Incident) -> str:
 
 
 def clock_line(incident: Incident, now: datetime) -> Line:
-    if incident.resolved_at is not None:
-        return ("Public updates: ", "clock stopped (resolved)")
     if incident.next_update_due_at is None:
-        return ("Public updates: ", "no update due")
+        stopped = "clock stopped (resolved)" if incident.resolved_at else "no update due"
+        return ("Public updates: ", stopped)
     due = incident.next_update_due_at
     label = "⚠️ OVERDUE — " if due < now else ""
+    # Resolved by the team but not yet told: the public is still waiting to hear it.
+    waiting = " — the resolution is not public yet" if incident.resolved_at else ""
     return (
         Strong("Next public update: "),
-        f"{label}{format_time(due, now)} ({relative(due, now)})",
+        f"{label}{format_time(due, now)} ({relative(due, now)}){waiting}",
     )
 
 

@@ -110,12 +110,17 @@ class Incidents(_Repo):
 
     async def recent_public(self, since: datetime) -> Sequence[Incident]:
         """Incidents the public has been told about (at least one published statement)
-        that are open, or were resolved at or after ``since``; latest public update first."""
+        that are open, or were last updated publicly at or after ``since`` (the public may
+        not know yet what the team knows: callers decide from what was published); latest
+        public update first."""
         query = (
             select(Incident)
             .where(
                 col(Incident.id).in_(_with_published_statement()),
-                or_(col(Incident.state).in_(OPEN_STATES), col(Incident.resolved_at) >= since),
+                or_(
+                    col(Incident.state).in_(OPEN_STATES),
+                    col(Incident.last_public_update_at) >= since,
+                ),
             )
             .order_by(col(Incident.last_public_update_at).desc(), col(Incident.id).desc())
         )

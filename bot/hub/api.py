@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.hub.pages import iso
 from bot.hub.record import FrontPage, PublicIncident, StatementLink
-from commands.record import PublicRecord
+from commands.record import LateUpdate, PublicRecord
 
 SCHEMA_FILE = "incidents.schema.json"
 
@@ -32,6 +32,20 @@ def _seconds(delta: timedelta | None) -> int | None:
     return round(delta.total_seconds()) if delta is not None else None
 
 
+def _late(item: LateUpdate, url: str) -> dict[str, Any]:
+    """A late update: the one that came late (``ref``), or a due time none answered."""
+    came = item.number is not None
+    return {
+        "ref": f"S{item.number}" if came else None,
+        "due_at": iso(item.due_at),
+        "published_at": iso(item.until) if came else None,
+        "until": iso(item.until),
+        "ended_by": "update" if came else item.ended_by,
+        "late_by_seconds": _seconds(item.late_by),
+        "url": f"{url}#s{item.number}" if came else None,
+    }
+
+
 def communication_json(record: PublicRecord | None, url: str) -> dict[str, Any] | None:
     """The public half of the communication record (the figures the page shows)."""
     if record is None:
@@ -47,16 +61,7 @@ def communication_json(record: PublicRecord | None, url: str) -> dict[str, Any] 
             "from": iso(silence.start),
             "to": iso(silence.end),
         },
-        "late_updates": [
-            {
-                "ref": f"S{u.number}",
-                "due_at": _time(u.due_at),
-                "published_at": iso(u.published_at),
-                "late_by_seconds": _seconds(u.late_by),
-                "url": f"{url}#s{u.number}",
-            }
-            for u in record.late_updates
-        ],
+        "late_updates": [_late(item, url) for item in record.late_updates],
         "overdue_now_seconds": _seconds(record.overdue_now),
         "chart_url": f"{url}/chart.svg",
     }

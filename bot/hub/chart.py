@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from commands.destinations import KIND_LABELS
 from commands.record import PublicRecord
 from commands.record_clock import DueWindow
-from commands.record_text import plural, span
+from commands.record_text import late, plural, span
 
 WIDTH, HEIGHT = 760, 230
 LEFT, RIGHT = 24, 24
@@ -217,18 +217,19 @@ def _legend() -> list[str]:
 def describe(record: PublicRecord, ref: str) -> str:
     """The chart in words (its ``<desc>``)."""
     updates = ", ".join(f"S{u.number} at {_hhmm(u.published_at)}" for u in record.updates)
-    late = "; ".join(
-        f"S{u.number} {span(u.late_by)} late" for u in record.late_updates if u.late_by
-    )
     states = ", ".join(f"{s.state} at {_hhmm(s.at)}" for s in record.states)
     return (
         f"{ref} from {_hhmm(record.opened_at)} to {_hhmm(record.end)} UTC. "
         f"{plural(record.update_count, 'public update')}"
         + (f": {updates}" if updates else "")
-        + f". {'Late: ' + late if late else 'None late'}. "
-        f"{plural(len(record.overdue), 'overdue stretch', 'overdue stretches')}. "
+        + f". {_sentence(late(record.late_updates, _hhmm))}. "
         f"States: {states}."
     )
+
+
+def _sentence(words: str) -> str:
+    """``2 late updates: …`` as a sentence of the description (``No late updates``)."""
+    return words[:1].upper() + words[1:]
 
 
 def render(record: PublicRecord, ref: str, *, id_prefix: str = "chart") -> str:

@@ -13,6 +13,7 @@ from feedgen.feed import FeedGenerator
 
 from bot.hub.pages import human
 from bot.hub.record import PublicIncident, PublicStatement
+from commands.domain import printable
 
 
 def statement_url(base_url: str, incident: PublicIncident, statement: PublicStatement) -> str:
@@ -33,7 +34,7 @@ def _content(base_url: str, incident: PublicIncident, statement: PublicStatement
             f"[This corrects our update of {human(link.published_at)}, "
             f"{base_url}{incident.path}#{link.anchor}.]"
         )
-    return "\n\n".join([*notes, statement.body])
+    return printable("\n\n".join([*notes, statement.body]))
 
 
 def atom(
@@ -45,6 +46,9 @@ def atom(
 ) -> bytes:
     feed = FeedGenerator()
     feed.id(f"{base_url}/status")
+    # Every text goes through ``printable``: feedgen (lxml) refuses a document with an
+    # XML-invalid character, and one stored in any field would fail the feed for good.
+    title = printable(title)
     feed.title(title)
     feed.subtitle("Every update we publish about incidents, newest first.")
     feed.author(name=title)
@@ -59,13 +63,15 @@ def atom(
         entry.id(url)
         corrected = statement.corrected_by
         mark = " (corrected)" if corrected is not None else ""
-        entry.title(f"{incident.ref} · {statement.label}{mark}: {incident.title}")
+        entry.title(printable(f"{incident.ref} · {statement.label}{mark}: {incident.title}"))
         entry.link(href=url, rel="alternate", type="text/html")
         entry.published(statement.published_at)
         entry.updated(corrected.published_at if corrected else statement.published_at)
         entry.content(_content(base_url, incident, statement), type="text")
-        entry.category(term=incident.severity, label=incident.severity.upper())
-        if statement.signer:
-            entry.author(name=statement.signer)
+        entry.category(
+            term=printable(incident.severity), label=printable(incident.severity.upper())
+        )
+        if statement.signer and (signer := printable(statement.signer).strip()):
+            entry.author(name=signer)
     body: bytes = feed.atom_str(pretty=True)
     return body

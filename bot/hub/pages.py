@@ -9,7 +9,9 @@ from markupsafe import Markup
 from bot.hub import chart
 from bot.hub.record import FrontPage, PublicIncident
 from bot.hub.templating import hub_environment
-from commands.record_text import span
+from commands.record import PublicRecord
+from commands.record_text import late, span
+from commands.timeparse import format_time
 
 
 def iso(moment: datetime) -> str:
@@ -23,6 +25,17 @@ def human(moment: datetime) -> str:
     return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
 
 
+def _link(number: int) -> str:
+    return f'<a href="#s{number}">S{number}</a>'
+
+
+def late_updates(record: PublicRecord) -> Markup:
+    """The late updates in the words every other surface uses, each one that came linked
+    to it on the page; times as ``13:08 UTC`` (with the date on another day)."""
+    words = late(record.late_updates, lambda moment: format_time(moment, record.opened_at), _link)
+    return Markup(words)  # noqa: S704 (our own words: S-numbers, times and spans, no user text)
+
+
 class Pages:
     def __init__(self, site_title: str) -> None:
         self.site_title = site_title
@@ -30,6 +43,7 @@ class Pages:
         self.env.filters["iso"] = iso
         self.env.filters["human"] = human
         self.env.filters["span"] = span
+        self.env.filters["late_updates"] = late_updates
 
     def _render(self, name: str, **values: object) -> bytes:
         html = self.env.get_template(name).render(site_title=self.site_title, **values)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from commands.destinations import KIND_LABELS
 from commands.domain import OPEN_STATES, SEVERITIES, incident_ref, statement_ref
+from commands.public_facts import public_facts
 from commands.record import PublicRecord
 from commands.record_store import load_public_record
 from storage import Incident, Statement, Store
@@ -143,17 +144,21 @@ def _statement(row: Statement, links: tuple[Links, Links] = ({}, {})) -> PublicS
 
 
 def _incident(row: Incident, statements: list[Statement]) -> PublicIncident:
+    """The incident as its published ``statements`` told it: title, severity, state and
+    resolution come from the latest of them, never from the row's live values."""
     assert row.id is not None
     links = _corrections(statements)
+    told = public_facts(statements)
+    assert told is not None, "only incidents with a published statement are public"
     return PublicIncident(
         id=row.id,
         number=row.number,
-        title=row.title,
-        severity=row.severity,
-        state=row.state,
+        title=told.title,
+        severity=told.severity,
+        state=told.state,
         last_update_at=row.last_public_update_at,
         next_update_due_at=row.next_update_due_at,
-        resolved_at=row.resolved_at,
+        resolved_at=told.resolved_at,
         statements=tuple(_statement(s, links) for s in statements),
     )
 
@@ -175,6 +180,7 @@ async def front_page(store: Store, now: datetime) -> FrontPage:
         replace(_incident(row, by_incident[row.id or 0]), record=kept)
         for row, kept in zip(rows, records, strict=True)
     ]
+    incidents = [i for i in incidents if i.is_open or (i.resolved_at or now) >= now - RECENT]
     open_ = sorted((i for i in incidents if i.is_open), key=_severity_rank)  # stable: latest first
     resolved = sorted(
         (i for i in incidents if not i.is_open),
@@ -204,4 +210,5 @@ async def latest_statements(store: Store) -> list[tuple[PublicIncident, PublicSt
         rows = await uow.statements.published_recent(FEED_SIZE)
         incident_ids = sorted({s.incident_id for s, _ in rows})
         links = _corrections(await uow.statements.published_in(incident_ids))
-    return [(_incident(i, []), _statement(s, links)) for s, i in rows]
+    # Each entry tells the incident as that statement did when it went out.
+    return [(_incident(i, [s]), _statement(s, links)) for s, i in rows]

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from commands.domain import printable
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ … }}`` of a page: stored text loses control and bidi characters (our
+    own markup, already ``Markup``, is left alone)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
 
 
 def hub_environment() -> Environment:
@@ -12,4 +25,5 @@ def hub_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )

@@ -33,6 +33,7 @@ from standardwebhooks import Webhook
 
 from commands.destinations import key_label
 from commands.ports import DeliveryFailed, Publication
+from commands.secrets import redact_url, redact_urls
 
 log = logging.getLogger("candor.webhook")
 
@@ -68,7 +69,7 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookConfigError(
-            f"PUBLIC_DESTINATIONS entry webhook:{url} needs an http(s) URL, "
+            f"PUBLIC_DESTINATIONS entry webhook:{redact_urls(url)} needs an http(s) URL, "
             "e.g. webhook:https://example.com/hooks/candor."
         )
     return url
@@ -154,7 +155,7 @@ def refusal(status: int, reason: str | None, headers: Any, now: datetime) -> Del
         hint = "; check the URL in PUBLIC_DESTINATIONS"
     elif 300 <= status < 400:
         where = headers.get("Location")
-        hint = f" (a redirect{f' to {where}' if where else ''}); use the final URL"
+        hint = f" (a redirect{f' to {redact_url(where)}' if where else ''}); use the final URL"
     else:
         hint = ""
     return DeliveryFailed(f"{said}{hint} (not retried)", retryable=False)
@@ -227,7 +228,8 @@ def _describe(error: aiohttp.ClientError) -> str:
         cause = error.os_error
         said = os.strerror(cause.errno).lower() if cause.errno else str(cause)
         return f"{error.host}:{error.port}: {said}"
-    return str(error) or type(error).__name__
+    # aiohttp quotes the request URL in some errors (its query may hold a token).
+    return redact_urls(str(error)) or type(error).__name__
 
 
 class Webhooks:

@@ -122,7 +122,7 @@ async def test_markdown_to_a_file_with_the_chart_beside_it(
         "- **First update:** first public update 4 min after open",
         "- **Public updates:** 4 (S1 12:04 UTC, S2 12:41 UTC, S4 13:06 UTC, S5 13:24 UTC)",
         "- **Silence:** longest silence 37 min (S1 12:04 UTC → S2 12:41 UTC)",
-        "- **Late:** 2 late updates: S2 by 11 min, S4 by 5 min",
+        "- **Late:** 2 late updates: S2 came 11 min late; S4 came 5 min late",
         "- **Approvals:** approval took 3 min 30 s median, 4 min at most (4 statements)",
         "- **Deliveries:** 12 deliveries, 1 retried, 1 failed",
         "| T1 | Rotate the replica password | carol | 12:50 UTC | 12:38 UTC by alice |",

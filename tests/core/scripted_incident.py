@@ -13,7 +13,7 @@ postmortem tests. Every figure the tests expect is worked out by hand below.
     13:05 S4 drafted (holding, promises 13:25); 13:06 approved → 5 min late; next due 13:25
     13:15 state monitoring
     13:20 resolved ("Rolled back the bad deploy"), resolution S5 drafted
-    13:24 bruno approves S5 → published (the clock had stopped)
+    13:24 bruno approves S5 → published (due 13:25: on time); the public clock stops
 
 First update after 4 min; 4 public updates (S1 S2 S4 S5); longest silence 37 min
 (S1 12:04 → S2 12:41); late: S2 by 11 min, S4 by 5 min; approval turnaround S1 4, S2 3,
@@ -94,3 +94,61 @@ async def run_scripted_incident(team: Team) -> None:
     await run_until_resolved(team)
     await team.later(minutes=4)  # 13:24
     await approve(team, "bruno", "S5")
+
+
+async def run_late_then_missed(team: Team) -> None:
+    """An update that came late, then one that never came (figures by hand):
+
+        12:00 alice opens INC-1 (sev2): first update due 12:10; ack S1 promises 12:30
+        12:04 S1 published (on time); next due 12:30
+        12:20 state identified
+        12:41 S2 drafted and approved (promises 13:11): 11 min late (due 12:30); next due 13:11
+        13:20 resolved with nothing since 12:41: the update due 13:11 has not come
+        13:24 resolution S3 published, 13 min late (due 13:11): the public clock stops
+
+    First update after 4 min; 3 public updates; longest silence 43 min (S2 12:41 →
+    resolution public 13:24); 2 late updates: S2 by 11 min, S3 by 13 min.
+    """
+    await team.open("alice")
+    team.join(team.where["alice"], "bruno")
+    await team.later(minutes=4)  # 12:04
+    await approve(team, "alice", "S1")
+    await ok(team, "alice", "/incident assign comms @bruno")
+    await team.later(minutes=16)  # 12:20
+    await ok(team, "alice", "/incident state identified")
+    await team.later(minutes=21)  # 12:41
+    await ok(team, "alice", "/incident draft identified")
+    await approve(team, "bruno", "S2")
+    await team.later(minutes=39)  # 13:20
+    await ok(team, "alice", "/incident resolve Rolled back the bad deploy")
+    await team.later(minutes=4)  # 13:24
+    await approve(team, "bruno", "S3")
+
+
+async def run_missed_only(team: Team) -> None:
+    """Every update that came was on time, but one never came (figures by hand):
+
+        12:00 alice opens INC-1 (sev2): first update due 12:10; ack S1 promises 12:30
+        12:04 S1 published (on time); next due 12:30
+        12:20 state identified
+        12:25 S2 drafted and approved (promises 12:55): on time; next due 12:55
+        13:20 resolved with nothing since 12:25: the update due 12:55 has not come
+        13:24 resolution S3 published, 29 min late (due 12:55): the public clock stops
+
+    First update after 4 min; 3 public updates; longest silence 59 min (S2 12:25 →
+    resolution public 13:24); 1 late update: S3 by 29 min.
+    """
+    await team.open("alice")
+    team.join(team.where["alice"], "bruno")
+    await team.later(minutes=4)  # 12:04
+    await approve(team, "alice", "S1")
+    await ok(team, "alice", "/incident assign comms @bruno")
+    await team.later(minutes=16)  # 12:20
+    await ok(team, "alice", "/incident state identified")
+    await team.later(minutes=5)  # 12:25
+    await ok(team, "alice", "/incident draft identified")
+    await approve(team, "bruno", "S2")
+    await team.later(minutes=55)  # 13:20
+    await ok(team, "alice", "/incident resolve Rolled back the bad deploy")
+    await team.later(minutes=4)  # 13:24
+    await approve(team, "bruno", "S3")

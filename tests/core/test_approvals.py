@@ -229,6 +229,8 @@ async def prepare(team: Team, kind: str) -> tuple[str, str]:
 
 async def vote(team: Team, ref: str, who: str, emoji: str, added: bool) -> Reply | None:
     if emoji in ("/approve", "/reject"):
+        # A bare `approve S2` counts once the wording has stood for a minute (below).
+        team.clock.advance(minutes=1)
         return await team.say(who, f"/incident {emoji[1:]} {ref}")
     return await team.react(who, ref, emoji, added=added)
 
@@ -346,7 +348,7 @@ async def test_each_counted_vote_is_on_the_timeline_with_its_source(
     await draft(team)
 
     first = await ok(team.react("bob", "S2"))
-    second = await ok(team.say("alice", "/incident approve S2"))
+    second = await ok(team.say("alice", "/incident approve S2r1"))
     await team.settle()
 
     assert "1 of 2 approvals" in first.plain and first.ephemeral
@@ -579,7 +581,7 @@ async def test_a_reaction_and_the_fallback_command_racing_publish_once(
     await draft(team)
 
     replies = await asyncio.gather(
-        team.react("bob", "S2"), team.say("erin", "/incident approve S2")
+        team.react("bob", "S2"), team.say("erin", "/incident approve S2r1")
     )
     await team.settle()
 

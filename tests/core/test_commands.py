@@ -90,7 +90,7 @@ async def test_open_sets_up_the_channel_summary_feed_and_ack_draft(team: Team) -
 
     ack = team.chat.draft_message("S1")
     assert ack.channel_id == channel
-    assert ack.current.title == "S1 · ack draft for INC-1"
+    assert ack.current.title == "S1 · ack draft for INC-1 (revision 1)"
     assert "We are aware of an issue affecting Payments failing" in ack.text
     ref = MessageRef(channel, ack.message_id)
     assert (ref, "white_check_mark") in team.chat.reactions
@@ -454,7 +454,7 @@ async def test_draft_from_a_template(team: Team) -> None:
     )
     draft = team.chat.draft_message("S2")
     assert draft.channel_id == channel
-    assert draft.current.title == "S2 · update draft for INC-1"
+    assert draft.current.title == "S2 · update draft for INC-1 (revision 1)"
     assert "We are still working on the issue affecting Payments failing" in draft.text
     assert "Checklist" in draft.text
     assert "✅ gives the next update time" in draft.text
@@ -466,7 +466,9 @@ async def test_draft_free_text_shows_the_checklist(team: Team) -> None:
     await team.open("alice")
     await ok(team, "alice", "/incident draft Something is off with payments.")
     draft = team.chat.draft_message("S2").text
-    assert draft.startswith("S2 · update draft for INC-1\nSomething is off with payments.")
+    assert draft.startswith(
+        "S2 · update draft for INC-1 (revision 1)\nSomething is off with payments."
+    )
     assert "⚠️ acknowledges impact" in draft  # "off" is not an impact word
     assert "⚠️ tells users what to do" in draft
     assert "⚠️ gives the next update time" in draft
@@ -577,20 +579,34 @@ async def test_resolve_stops_the_clock_and_drafts_the_resolution(team: Team) -> 
     assert incident.state == "resolved"
     assert incident.resolved_at == START + timedelta(minutes=2)
     assert incident.resolution_summary == "Rolled back the deploy"
-    assert incident.next_update_due_at is None
+    # The public has not been told yet: its clock runs on until the resolution is out.
+    assert incident.next_update_due_at == START + timedelta(minutes=10)
 
     draft = team.chat.draft_message("S2")
-    assert draft.current.title == "S2 · resolution draft for INC-1"
+    assert draft.current.title == "S2 · resolution draft for INC-1 (revision 1)"
     assert "The issue affecting Payments failing is resolved" in draft.text
     assert "Rolled back the deploy. You don't need to do anything." in draft.text
     assert any(
-        "✅ INC-1 resolved by @alice. Reminders stopped." in t for t in team.chat.texts(channel)
+        "✅ INC-1 resolved by @alice. Approve S2 to tell the public it is over" in t
+        for t in team.chat.texts(channel)
     )
     summary = (await summary_of(team)).text
-    assert "clock stopped (resolved)" in summary and "✅ resolved" in summary
+    assert "the resolution is not public yet" in summary and "✅ resolved" in summary
 
     mark = len(team.chat.sent)
-    await team.later(hours=3)  # no update, task or ETA reminder for a resolved incident
+    await team.later(hours=3)  # no task or ETA reminder; the public update is still owed
+    later = texts_after(team, channel, mark)
+    assert not any("T1" in t or "ETA" in t for t in later), later
+    assert any("update" in t.lower() for t in later), later
+
+    await ok(team, "alice", "/incident assign comms @dana")
+    await ok(team, "dana", "/incident INC-1 approve S2r1")  # the resolution goes public
+    await team.settle()
+    incident = await team.incident()
+    assert incident.next_update_due_at is None
+    assert "clock stopped (resolved)" in (await summary_of(team)).text
+    mark = len(team.chat.sent)
+    await team.later(hours=3)
     assert texts_after(team, channel, mark) == []
 
 
@@ -644,6 +660,7 @@ async def test_timeline_lists_events_in_order(team: Team) -> None:
 NEEDS_INCIDENT = [
     "/incident status",
     "/incident assign comms @dana",
+    "/incident unassign comms",
     "/incident task @dana 30m Check the replicas",
     "/incident tasks",
     "/incident done 1",
@@ -657,6 +674,8 @@ NEEDS_INCIDENT = [
     "/incident reject S1",
     "/incident correct S1 New words",
     "/incident resolve",
+    "/incident reopen",
+    "/incident rename Card payments failing",
     "/incident timeline",
     "/incident postmortem",
 ]
@@ -706,6 +725,9 @@ BAD_INPUT = [
     ("/incident timeline now", "Usage: /incident timeline"),
     ("/incident postmortem please", "Usage: /incident postmortem"),
     ("/incident resovle", "Did you mean `resolve`?"),
+    ("/incident unassign", "Usage: /incident unassign <role>"),
+    ("/incident rename", "Give the new title"),
+    ("/incident reopen " + "r" * 301, "Keep the reason to 300 characters"),
 ]
 
 

@@ -104,7 +104,7 @@ async def test_the_draft_shows_what_it_corrects_and_needs_the_usual_approval(
     assert "S2 drafted: a correction of S1" in reply.plain and reply.ephemeral
 
     draft = team.chat.draft_message("S2")
-    assert draft.current.title == "S2 · correction draft for INC-1"
+    assert draft.current.title == "S2 · correction draft for INC-1 (revision 1)"
     assert "✏️ Corrects S1 (published 2026-11-21 12:00 UTC), which said: “We are aware" in (
         draft.text
     )

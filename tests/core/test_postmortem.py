@@ -80,7 +80,8 @@ async def test_the_draft_has_five_sections_filled_from_the_record(
     assert "Our first public update came 4 min after we opened the incident" in body
     assert "We published 4 updates" in body
     assert "The longest time without news was 37 min (12:04 to 12:41)." in body
-    assert "2 updates came later than due: S2 by 11 min, S4 by 5 min." in body
+    assert "We had 2 late updates: S2 came 11 min late; S4 came 5 min late." in body
+    assert "Every update came by the time it was due" not in body
     assert "typically within 3 min 30 s (4 min at most)" in body
     assert "Of 12 deliveries, 1 needed a retry and 1 failed." in body
     # Why, prevention, make-good and a contact: only people know.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commands.record import CommunicationRecord, StateChange
+from commands.record import CommunicationRecord, LateUpdate, StateChange
 from commands.record_clock import DueWindow, Overdue
 from commands.record_store import load_record
 from storage import Store
@@ -47,7 +47,13 @@ async def test_every_figure_matches_the_hand_computed_timeline(
         (2, at("12:30"), 11 * MIN),
         (4, at("13:01"), 5 * MIN),
     ]
-    assert [u.due_at for u in public.updates] == [at("12:10"), at("12:30"), at("13:01"), None]
+    # The public clock ran until the public heard of the resolution (S5 at 13:24).
+    assert [u.due_at for u in public.updates] == [
+        at("12:10"),
+        at("12:30"),
+        at("13:01"),
+        at("13:25"),
+    ]
     assert public.overdue == (
         Overdue(at("12:30"), at("12:41"), at("12:30"), "S2"),
         Overdue(at("13:01"), at("13:06"), at("13:01"), "S4"),
@@ -58,9 +64,16 @@ async def test_every_figure_matches_the_hand_computed_timeline(
         DueWindow(at("12:04"), at("12:41"), at("12:30"), "S2"),
         DueWindow(at("12:41"), at("12:50"), at("13:08"), "new due time"),
         DueWindow(at("12:50"), at("13:06"), at("13:01"), "S4"),
-        DueWindow(at("13:06"), at("13:20"), at("13:25"), "resolution"),
+        DueWindow(at("13:06"), at("13:24"), at("13:25"), "S5"),
     )
+    # The public heard only what statements said: S2 said identified, S4 (approved before
+    # the team moved to monitoring) still identified, S5 resolved.
     assert public.states == (
+        StateChange(at("12:00"), "investigating"),
+        StateChange(at("12:41"), "identified"),
+        StateChange(at("13:24"), "resolved"),
+    )
+    assert record.states == (
         StateChange(at("12:00"), "investigating"),
         StateChange(at("12:20"), "identified"),
         StateChange(at("13:15"), "monitoring"),
@@ -91,7 +104,7 @@ async def test_status_shows_the_same_figures(
     assert "Communication record: first public update 4 min after open" in status
     assert "4 public updates" in status
     assert "longest silence 37 min (S1 12:04 UTC → S2 12:41 UTC)" in status
-    assert "2 late updates: S2 by 11 min, S4 by 5 min" in status
+    assert "2 late updates: S2 came 11 min late; S4 came 5 min late" in status
     assert "approval took 3 min 30 s median, 4 min at most (4 statements)" in status
     assert "deliveries: 12 deliveries, 1 retried, 1 failed" in status
 
@@ -107,6 +120,7 @@ async def test_an_open_incident_past_due_is_overdue_now_and_silent_until_now(
     assert public.first_update_after is None and public.update_count == 0
     assert public.overdue_now == 15 * MIN
     assert public.overdue == (Overdue(at("12:10"), at("12:25"), at("12:10"), "now"),)
+    assert public.late_updates == (LateUpdate(at("12:10"), at("12:25"), "now", None),)
     silence = public.longest_silence
     assert silence is not None and (silence.after, silence.until) == ("open", "now")
     assert silence.length == 25 * MIN
@@ -129,6 +143,11 @@ async def test_a_cadence_change_counts_from_the_last_publication(
         Overdue(at("12:30"), at("12:50"), at("12:30"), "new due time"),
     )
     assert record.public.overdue_now is None
+    # The update due 12:30 never came: a late update, though none was published late.
+    assert record.public.late_updates == (
+        LateUpdate(at("12:30"), at("12:50"), "new due time", None),
+    )
+    assert [u.late_by for u in record.public.updates] == [None]
     await team.later(minutes=10)
     assert (await _record(team)).public.due_windows == (
         DueWindow(at("12:00"), at("12:50"), at("12:30"), "new due time"),

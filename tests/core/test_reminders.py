@@ -220,16 +220,26 @@ async def test_snooze_suppresses_update_reminders_until_it_ends(team: Team) -> N
     assert "Update reminders snoozed until 12:30 UTC" in await timeline(team)
 
 
-async def test_resolve_stops_every_reminder(team: Team) -> None:
+async def test_resolve_stops_task_and_eta_reminders_and_publishing_it_stops_the_clock(
+    team: Team,
+) -> None:
     await opened(team)
     await ok(team.say("alice", "/incident task @dan 30m Check the replicas"))
     await ok(team.say("alice", "/incident eta 45m"))
     await walk(team, "12:06")
-    requested = len(team.timer.requested)
-    events = len(await reminder_events(team))
 
     await ok(team.say("alice", "/incident resolve Rolled back"))
 
+    # Until the public hears it is over, the update is still owed, and chased.
+    fired = await walk(team, "12:20")
+    texts = [sent.text for batch in fired.values() for sent in batch]
+    assert texts and all("T1" not in t and "ETA" not in t for t in texts), texts
+    assert any("INC-1" in t and "update" in t for t in texts), texts
+
+    await ok(team.say("carol", "/incident approve S2r1"))  # the resolution goes public
+    await team.settle()
+    events = len(await reminder_events(team))
+    requested = len(team.timer.requested)
     assert await walk(team, "15:00") == {}
     assert len(await reminder_events(team)) == events
     assert len(team.timer.requested) == requested  # nothing left to wake up for
@@ -247,7 +257,6 @@ async def test_two_people_resolving_at_once_resolve_once(team: Team) -> None:
 
     assert sorted(r.is_error for r in replies) == [False, True]
     assert await team.count(Statement) == 2  # the ack and one resolution draft
-    assert await walk(team, "13:00") == {}
 
 
 # --- tasks ---------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def test_the_incident_page_shows_the_record_and_the_chart(
     assert "3 min after we opened the incident" in record
     assert "<dt>Updates published</dt><dd>3</dd>" in record
     assert "Longest silence</dt><dd>37 min, from" in record
-    assert '<a href="#s2">S2</a> 10 min late' in record
+    assert '1 late update: <a href="#s2">S2</a> came 10 min late' in record
     assert 'href="/status/incidents/1/chart.svg"' in record
     svg = _svg_of(record)  # inline, and well-formed XML
     assert svg.tag == f"{SVG}svg" and svg.get("role") == "img"
@@ -106,7 +106,8 @@ async def test_the_chart_is_served_as_svg_with_a_mark_per_update(
     assert len(overdue) == 1  # 12:30 to 12:40, before S2
     assert _tip(overdue[0]) == "Overdue 12:30–12:40 UTC (10 min), until S2"
     labels = [t.text or "" for t in svg.iter(f"{SVG}text")]
-    for state in ("investigating 12:00", "identified 12:20", "resolved 12:45"):
+    # States as the public heard them: with S2 (12:40) and the resolution S3 (12:50).
+    for state in ("investigating 12:00", "identified 12:40", "resolved 12:50"):
         assert state in labels
     assert [_tip(m) for m in _marks(svg, "update")] == [
         "S1 Investigating published 12:03 UTC",
@@ -128,6 +129,8 @@ async def test_the_chart_is_served_as_svg_with_a_mark_per_update(
                 "ref": "S2",
                 "due_at": "2026-11-21T12:30:00Z",
                 "published_at": "2026-11-21T12:40:00Z",
+                "until": "2026-11-21T12:40:00Z",
+                "ended_by": "update",
                 "late_by_seconds": 600,
                 "url": f"{bot.base_url}/status/incidents/1#s2",
             }
