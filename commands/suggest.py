@@ -21,6 +21,7 @@ LABEL_MAX = 100
 class Topic(Enum):
     INCIDENT = "incident"
     DRAFT = "draft"  # statements still open to votes or edits
+    REVISION = "revision"  # the same, as the exact wording shown (S5r3): what a vote pins
     PUBLISHED = "published"  # statements the public has seen (corrections)
     TASK = "task"  # tasks not yet done
 
@@ -59,9 +60,14 @@ def _incidents(found: Sequence[Incident], typed: str) -> list[Choice]:
     ]
 
 
-def _statements(found: Sequence[Statement], typed: str, states: tuple[str, ...]) -> list[Choice]:
+def _statements(
+    found: Sequence[Statement], typed: str, states: tuple[str, ...], pinned: bool = False
+) -> list[Choice]:
+    def value(s: Statement) -> str:
+        return f"S{s.number}r{s.revision}" if pinned else f"S{s.number}"
+
     return [
-        Choice(_label(statement_ref(s.number), s.state, s.body.splitlines()[0]), f"S{s.number}")
+        Choice(_label(value(s), s.state, s.body.splitlines()[0]), value(s))
         for s in reversed(found)  # newest first: usually the one being talked about
         if s.state in states and _matches(typed, f"S{s.number}", str(s.number), s.body)
     ]
@@ -90,6 +96,6 @@ async def suggest(
         return []
     if topic is Topic.TASK:
         return _tasks(await uow.tasks.of_incident(incident.id), typed)[:LIMIT]
-    states = ("draft",) if topic is Topic.DRAFT else ("published",)
+    states = ("published",) if topic is Topic.PUBLISHED else ("draft",)
     statements = await uow.statements.of_incident(incident.id)
-    return _statements(statements, typed, states)[:LIMIT]
+    return _statements(statements, typed, states, topic is Topic.REVISION)[:LIMIT]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
+from commands.authority import AuthorityPolicy, parse_admins
 from commands.context import Deps
 from commands.desk import Desk, Reaction
 from commands.destinations import ChatChannelDestination
@@ -45,6 +46,7 @@ class Team:
         required: Mapping[str, int] | None = None,
         author_counts: bool = False,
         destinations: Mapping[str, Destination] | None = None,
+        admins: str = "",
     ) -> Team:
         policy = ApprovalPolicy()
         if approvers is not None:
@@ -69,6 +71,9 @@ class Team:
             timer=timer,
             destinations=destinations,
             approval=policy,
+            authority=AuthorityPolicy(
+                admins=parse_admins(parse_approvers(admins.split(","), setting="ADMINS"))
+            ),
             feeds={chat.name: FEED},
         )
         return cls(Desk(deps), store, clock, chat, timer)

@@ -71,6 +71,7 @@ def build_group(desk: Desk) -> app_commands.Group:
 
     incidents = choices(Topic.INCIDENT)
     drafts = choices(Topic.DRAFT)
+    revisions = choices(Topic.REVISION)  # a vote names the wording its voter was shown
 
     def about_incident(verb: str) -> app_commands.Command[Any, Any, None]:
         """A verb whose only option is which incident (status, tasks, timeline...)."""
@@ -94,7 +95,9 @@ def build_group(desk: Desk) -> app_commands.Group:
         command: app_commands.Command[Any, Any, None] = app_commands.Command(
             name=verb, description=VERBS[verb].summary, callback=run
         )
-        return app_commands.autocomplete(statement=drafts, incident=incidents)(command)
+        return app_commands.describe(statement="the draft, e.g. S5r3 for revision 3")(
+            app_commands.autocomplete(statement=revisions, incident=incidents)(command)
+        )
 
     @group.command(name="open", description=VERBS["open"].summary)
     @app_commands.describe(commander="who leads the response (default: you)")
@@ -128,6 +131,31 @@ def build_group(desk: Desk) -> app_commands.Group:
         ix: discord.Interaction, role: str, person: discord.Member, incident: str | None = None
     ) -> None:
         await say(ix, "assign", incident, f"{role} <@{person.id}>")
+
+    @group.command(name="unassign", description=VERBS["unassign"].summary)
+    @app_commands.describe(role="the role to end, e.g. comms", incident=INCIDENT_HELP)
+    @app_commands.autocomplete(incident=incidents)
+    async def unassign(ix: discord.Interaction, role: str, incident: str | None = None) -> None:
+        await say(ix, "unassign", incident, role)
+
+    @group.command(name="rename", description=VERBS["rename"].summary)
+    @app_commands.autocomplete(incident=incidents)
+    async def rename(
+        ix: discord.Interaction,
+        title: app_commands.Range[str, 1, 200],
+        incident: str | None = None,
+    ) -> None:
+        await say(ix, "rename", incident, title)
+
+    @group.command(name="reopen", description=VERBS["reopen"].summary)
+    @app_commands.describe(reason="what is happening again (optional)")
+    @app_commands.autocomplete(incident=incidents)
+    async def reopen(
+        ix: discord.Interaction,
+        reason: app_commands.Range[str, 0, 300] = "",
+        incident: str | None = None,
+    ) -> None:
+        await say(ix, "reopen", incident, reason)
 
     @assign.autocomplete("role")
     async def roles(ix: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:

@@ -47,7 +47,7 @@ async def test_autocomplete_offers_drafts_tasks_and_open_incidents(
         drafts = await bot.fake.autocomplete(
             GUILD, channel, ALICE, "incident", "approve", {"statement": ""}, focused="statement"
         )
-        assert [c["value"] for c in drafts] == ["S1"]
+        assert [c["value"] for c in drafts] == ["S1r1"]  # a vote names the wording shown
         tasks = await bot.fake.autocomplete(
             GUILD, channel, ALICE, "incident", "done", {"task": "roll"}, focused="task"
         )
@@ -65,7 +65,7 @@ async def test_slash_approve_is_the_fallback_for_reactions(
 ) -> None:
     async with discord_bot(database_url, clock, monkeypatch) as bot:
         channel = int(await bot.open_incident())
-        ix = await bot.slash("approve", {"statement": "S1"}, user=BOB, channel=channel)
+        ix = await bot.slash("approve", {"statement": "S1r1"}, user=BOB, channel=channel)
         assert "vote was counted" in bot.answer(ix).lower()
         await bot.wait_deliveries("hub")
 

@@ -57,7 +57,8 @@ class Bot:
         """``who`` approves statement ``ref``; returns once every delivery has settled."""
         pattern = rf"{ref} is public"
         seen = self.screen.count(pattern)
-        await self.say(who, f"/incident {incident} approve {ref}")
+        pinned = ref if "r" in ref else f"{ref}r1"  # the wording as drafted (see approvals)
+        await self.say(who, f"/incident {incident} approve {pinned}")
         await self.runtime.desk.run_due()
         await self.screen.wait_for(pattern, seen=seen)
 

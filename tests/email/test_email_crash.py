@@ -26,7 +26,7 @@ SCRIPT = """\
 :as alice
 /incident INC-1 draft investigating
 :as bob
-/incident INC-1 approve S2
+/incident INC-1 approve S2r1
 """
 
 
