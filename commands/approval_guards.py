@@ -60,7 +60,7 @@ async def untrue_now(ctx: Ctx, incident: Incident, statement: Statement) -> str 
     ref, inc = statement_ref(statement.number), incident_ref(incident.number)
     if statement.kind in _UPDATES:
         told = public_facts(await ctx.uow.statements.published_of(incident.id))
-        if told is not None and told.is_resolved:
+        if told is not None and told.is_resolved and incident.state not in OPEN_STATES:
             return (
                 f"the public has been told {inc} is resolved, and {ref} says otherwise. "
                 f"Correct a published statement (`/incident correct S<n> <text>`), draft the "

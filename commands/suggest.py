@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from commands.domain import incident_ref, statement_ref
+from commands.domain import incident_ref
 from commands.ports import ChannelRef
 from storage import Incident, Statement, Task, UnitOfWork
 

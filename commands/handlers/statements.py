@@ -88,7 +88,7 @@ async def draft(ctx: Ctx, req: rq.DraftStatement) -> Reply:
     incident = ctx.need_incident()
     assert incident.id is not None
     told = public_facts(await ctx.uow.statements.published_of(incident.id))
-    if told is not None and told.is_resolved:
+    if told is not None and told.is_resolved and incident.state not in OPEN_STATES:
         raise InvalidTransition(
             f"The public has been told {incident_ref(incident.number)} is resolved.",
             "Fix a published statement with `/incident correct S<n> <text>`, draft the "

@@ -39,7 +39,10 @@ async def test_an_unauthorized_approval_publishes_nothing_and_says_why(
         assert await bot.react("UCAROL", channel, ts) == 200
         told = await bot.wait_ephemeral("UCAROL", "not counted")
         assert told["channel"] == channel
-        assert "you are not an approver (approvers: role:commander, role:comms, role:approver)" in told["text"]
+        assert (
+            "you are not an approver (approvers: role:commander, role:comms, role:approver)"
+            in told["text"]
+        )
         await nothing_published(bot)
 
         assert await bot.react("UALICE", channel, ts) == 200

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from storage import Statement
+from storage import Incident, Statement
 from tests.adapters.slack_bot import FEED, GENERAL, PUB1, PUB2, SlackBot, slack_bot
 from tests.fakes.clock import FakeClock
 
@@ -213,8 +213,11 @@ async def test_the_hub_keeps_the_published_state_until_the_resolution_is_approve
         assert "resolved" in resolved["text"].lower(), resolved["text"]
         resolution = await bot.wait_draft(channel, "S2")
         await bot.settle()
+        async with bot.runtime.store.unit_of_work() as uow:
+            row = (await uow.session.exec(select(Incident))).one()
+        assert row.state == "resolved", "inside, the incident is resolved..."
 
-        [incident] = (await incidents_json(bot))["incidents"]
+        [incident] = (await incidents_json(bot))["incidents"]  # ...the public was not told
         assert incident["state"] == "investigating"
         assert incident["resolved_at"] is None
         assert [s["ref"] for s in incident["statements"]] == ["S1"]
@@ -223,6 +226,11 @@ async def test_the_hub_keeps_the_published_state_until_the_resolution_is_approve
         assert "Rolled back the bad deploy" not in feed
         assert "resolved" not in feed.lower()
         assert len(public_posts(bot)) == 2
+        for path in ("/status", "/status/incidents/1"):
+            async with bot.http.get(path) as response:
+                page = (await response.read()).decode()
+            assert '<dd class="state">investigating</dd>' in page, path
+            assert "Rolled back the bad deploy" not in page, path
 
         # Once the resolution is approved (by Bob: Alice wrote it), the hub says so.
         assert await bot.react("UBOB", channel, resolution) == 200
