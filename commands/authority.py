@@ -86,12 +86,12 @@ def verb_of(request: rq.Request) -> str:
     return _VERB_OF[type(request)]
 
 
-def _words(who: Sequence[str]) -> str:
-    names = ["the draft's author" if w == AUTHOR else w for w in who]
-    names = ["anyone" if w == ANYONE else w for w in names]
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} or {names[-1]}"
+_NAMES = {COMMANDER: "the commander", COMMS: "the comms owner", AUTHOR: "the draft's author"}
+
+
+def _either(names: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,14 @@ class AuthorityPolicy:
         return self.rules.get(verb, DEFAULT_RULES[verb])
 
     def describe(self, verb: str) -> str:
-        """``commander, comms or an admin``: who may, in words, for help and refusals."""
+        """``the commander, the comms owner or an admin (ADMINS)``: who may, in words, for
+        help and refusals."""
         who = self.who(verb)
         if ANYONE in who:
             return "anyone"
         if APPROVERS in who:
-            return "approvers (APPROVERS) or an admin"
-        return f"{_words(who)} or an admin (ADMINS)"
+            return "approvers (APPROVERS) or an admin (ADMINS)"
+        return _either([*(_NAMES.get(w, f"the {w}") for w in who), "an admin (ADMINS)"])
 
     async def is_admin(self, actor: Actor, workspace_id: str, chat: ChatPlatform) -> bool:
         for spec in self.admins:

@@ -139,7 +139,7 @@ async def test_stored_text_with_xml_invalid_characters_cannot_break_the_feed(
     """Rows written before names were cleaned (or by hand) still render everywhere."""
     await bot.open("alice", "Checkout down")
     await bot.publish("S1")
-    dirty = "Eve\x00\x1b\u202eli\ufffe\r\nce\x0b"
+    dirty = "Eve\x01\x1b\u202eli\ufffe\r\nce\x0b"  # no NUL: PostgreSQL cannot store one at all
     async with bot.runtime.store.unit_of_work() as uow:
         incident = await uow.session.get(Incident, 1)
         assert incident is not None and incident.id is not None
