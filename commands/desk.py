@@ -23,7 +23,15 @@ from commands import suggest as suggestions
 from commands.context import Ctx, Deps
 from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import needs_incident, parse
-from commands.handlers import clock, corrections, incidents, people, postmortem, statements
+from commands.handlers import (
+    clock,
+    corrections,
+    incidents,
+    lifecycle,
+    people,
+    postmortem,
+    statements,
+)
 from commands.policy import APPROVE, REJECT, normalise_emoji
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
 from storage import Incident, UnitOfWork
@@ -43,8 +51,8 @@ HANDLERS: dict[type, Handler] = {
     rq.DraftPostmortem: postmortem.draft_postmortem,
     rq.AssignRole: people.assign,
     rq.UnassignRole: people.unassign,
-    rq.Rename: incidents.rename,
-    rq.Reopen: incidents.reopen,
+    rq.Rename: lifecycle.rename,
+    rq.Reopen: lifecycle.reopen,
     rq.AddTask: people.add_task,
     rq.ListTasks: people.list_tasks,
     rq.CompleteTask: people.complete_task,
