@@ -32,7 +32,8 @@ async def unseen_change(ctx: Ctx, statement: Statement) -> str | None:
     if current.edited_by == ctx.actor.user_id:
         return None  # their own words: they have read them
     if ctx.now - current.created_at < SETTLE:
-        why = f"{ref} was changed less than a minute ago"
+        written = "written" if statement.revision == 1 else "changed"
+        why = f"{ref} was {written} less than a minute ago"
     elif statement.revision > 1:
         why = f"{ref} was last changed by {current.edited_by}"
     else:

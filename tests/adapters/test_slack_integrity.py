@@ -7,6 +7,7 @@ hub keeps saying what the public was last told until the resolution is approved.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -18,9 +19,24 @@ from tests.fakes.clock import FakeClock
 
 # Distinctive wordings, so "never shown" checks cannot pass by accident.
 INTRUDER = "Zanzibar-7 says all payments are fine and nothing is affected. Please ignore."
-FIRST = "Quillwort: card payments are failing for some customers. Please retry. Next update by 15:00 UTC."  # noqa: E501
-SECOND = "Marigold: card payments fail for about 5% of customers. Please retry. Next update by 15:00 UTC."  # noqa: E501
+FIRST = (
+    "Quillwort: card payments are failing for some customers. Please retry. "
+    "Next update by 15:00 UTC."
+)
+SECOND = (
+    "Marigold: card payments fail for about 5% of customers. Please retry. "
+    "Next update by 15:00 UTC."
+)
 PUBLIC = (PUB1, PUB2)
+ROLE_WORDS = {"anyone", "author", "commander", "comms", "approvers", "admin"}
+
+
+def who_may(refusal: str, verb: str) -> set[str]:
+    """Who an "Only … may `verb` on INC-1." refusal names, as role words (the exact
+    wording is the renderer's business)."""
+    found = re.search(rf"Only (.+?) may `{verb}` on INC-1\.", refusal)
+    assert found, refusal
+    return set(re.findall(r"[a-z]+", found.group(1).lower())) & ROLE_WORDS
 
 
 async def command(bot: SlackBot, text: str, user: str, channel: str) -> dict[str, Any]:
@@ -91,13 +107,12 @@ async def test_someone_without_a_role_cannot_grant_edit_or_approve(
         assert "Nobody grants themselves a role." in myself["text"]
         someone = await command(bot, "INC-1 assign comms <@UBOB|bob>", "UCAROL", GENERAL)
         assert someone["response_type"] == "ephemeral"
-        assert "Only commander or an admin (ADMINS) may `assign` on INC-1." in someone["text"]
+        assert who_may(someone["text"], "assign") == {"commander", "admin"}
 
         edit = await command(bot, f"INC-1 edit S1 {INTRUDER}", "UCAROL", GENERAL)
         assert edit["response_type"] == "ephemeral"
-        assert edit["text"].startswith("Only the draft's author, commander")
-        assert "or an admin (ADMINS) may `edit` on INC-1." in edit["text"]
-        assert "Ask one of them (commander: UALICE)." in edit["text"]
+        assert who_may(edit["text"], "edit") == {"author", "commander", "comms", "admin"}
+        assert "UALICE" in edit["text"], "the refusal says whom to ask"
 
         # Carol joins the (public) incident channel and reacts ✅ on the draft.
         bot.fake.workspace.channel(channel).members.add("UCAROL")
@@ -121,7 +136,9 @@ async def test_someone_without_a_role_cannot_grant_edit_or_approve(
         assert ["`assign`" in line for line in refused] == [True, True, False]
         assert "`edit`" in refused[2]
         assert any(kind == "vote_ignored" and "UCAROL" in line for kind, line in events)
-        assert not any(kind == "role_assigned" and "UCAROL" in line for kind, line in events)
+        async with bot.runtime.store.unit_of_work() as uow:
+            held = {a.role: a.user_id for a in await uow.roles.current(1)}
+        assert held == {"commander": "UALICE"}
 
         # The gate is not simply shut: the commander's ✅ publishes S1, as drafted.
         assert await bot.react("UALICE", channel, s1) == 200
@@ -169,6 +186,11 @@ async def test_a_vote_on_a_superseded_revision_or_a_bare_approve_after_an_edit_d
         await nothing_published(bot)
         assert (await statements(bot))[2].state == "draft"
 
+        # Bob wrote revision 2: his own approval of it does not count.
+        own = await command(bot, "approve S2r2", "UBOB", channel)
+        assert "0 of 1 approvals" in own["text"], own["text"]
+        await nothing_published(bot)
+
         approved = await command(bot, "approve S2r2", "UALICE", channel)
         assert "counted" in approved["text"].lower(), approved["text"]
         for public in PUBLIC:
@@ -208,6 +230,15 @@ async def test_the_hub_keeps_the_published_state_until_the_resolution_is_approve
         await bot.settle()
         await join(bot, channel, "UBOB", "comms")
 
+        # Inside, the team moves on; the hub waits for a statement that says so.
+        renamed = await command(bot, "rename Card payments declined", "UALICE", channel)
+        assert "Card payments declined" in renamed["text"], renamed["text"]
+        moved = await command(bot, "state identified", "UALICE", channel)
+        assert "identified" in moved["text"], moved["text"]
+        await bot.settle()
+        [incident] = (await incidents_json(bot))["incidents"]
+        assert (incident["title"], incident["state"]) == ("Payments failing", "investigating")
+
         clock.advance(minutes=5)
         resolved = await command(bot, "resolve Rolled back the bad deploy", "UALICE", channel)
         assert "resolved" in resolved["text"].lower(), resolved["text"]
@@ -239,3 +270,4 @@ async def test_the_hub_keeps_the_published_state_until_the_resolution_is_approve
         await bot.settle()
         [incident] = (await incidents_json(bot))["incidents"]
         assert incident["state"] == "resolved" and incident["resolved_at"] is not None
+        assert incident["title"] == "Card payments declined"  # the resolution carried it
