@@ -34,12 +34,13 @@ class Ballot:
 async def _ignore(ctx: Ctx, incident: Incident, ballot: Ballot, reason: str) -> Reply:
     assert incident.id is not None
     ref = statement_ref(ballot.statement.number)
-    await ctx.uow.timeline.add(
+    await ctx.uow.timeline.add_or_count(
         incident.id,
         ctx.now,
         "vote_ignored",
         f"{ballot.decision} of {ref} by {ctx.actor.user_id} ignored: {reason}",
         actor_id=ctx.actor.user_id,
+        key=f"{ref}r{ballot.revision}:{ballot.decision}",
         statement=ballot.statement.number,
         reason=reason,
     )

@@ -56,12 +56,13 @@ async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
         holders = ", ".join(f"{role}: {user}" for role, user in sorted(roles.items()))
         fix = f"Ask one of them ({holders})." if holders else "Ask an admin."
     if incident is not None and incident.id is not None:
-        await ctx.uow.timeline.add(
+        await ctx.uow.timeline.add_or_count(
             incident.id,
             ctx.now,
             "refused",
             f"`{verb}` by {ctx.actor.user_id} refused: {problem}",
             actor_id=ctx.actor.user_id,
+            key=verb,
             verb=verb,
         )
     return Reply(text(problem, fix), ephemeral=True, is_error=True)
