@@ -53,7 +53,10 @@ async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
     else:
         where = f" on {incident_ref(incident.number)}" if incident else ""
         problem = f"Only {policy.describe(verb)} may `{verb}`{where}."
-        holders = ", ".join(f"{role}: {user}" for role, user in sorted(roles.items()))
+        named = set(policy.who(verb))  # only people who may: not every role holder
+        holders = ", ".join(
+            f"{role}: {user}" for role, user in sorted(roles.items()) if role in named
+        )
         fix = f"Ask one of them ({holders})." if holders else "Ask an admin."
     if incident is not None and incident.id is not None:
         await ctx.uow.timeline.add_or_count(
