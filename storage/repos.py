@@ -685,6 +685,16 @@ class Subscribers(_Repo):
         )
         return (await self.session.exec(query)).all()
 
+    async def purge_unconfirmed(self, before: datetime) -> int:
+        """Delete never-confirmed subscribers last asked for (the latest confirmation mail,
+        else the request) before ``before``; returns how many. Confirmed rows stay, even
+        unsubscribed ones: old unsubscribe links still name them."""
+        last_asked = func.coalesce(col(Subscriber.confirmation_sent_at), col(Subscriber.created_at))
+        statement = delete(Subscriber).where(
+            col(Subscriber.confirmed_at).is_(None), last_asked < before
+        )
+        return _rowcount(await self.session.exec(statement))
+
     async def save(self, subscriber: Subscriber) -> None:
         await self._add(subscriber)
 
@@ -786,6 +796,7 @@ class UnitOfWork:
         self.email_sends = EmailSends(session)
         self.secrets = AppSecrets(session)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._on_rollback: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def timers_changed(self) -> bool:
@@ -798,3 +809,11 @@ class UnitOfWork:
 
     def pending_after_commit(self) -> list[Callable[[], Awaitable[None]]]:
         return list(self._after_commit)
+
+    def on_rollback(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` if this unit of work fails: undo or report what it did
+        outside the database. The callback must not raise."""
+        self._on_rollback.append(callback)
+
+    def pending_on_rollback(self) -> list[Callable[[], Awaitable[None]]]:
+        return list(self._on_rollback)

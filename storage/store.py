@@ -88,12 +88,19 @@ class Store:
         announce something the database did not keep.
         """
         await self._writers.acquire()
+        uow: UnitOfWork | None = None
         try:
             async with self._sessions() as session, session.begin():
                 uow = UnitOfWork(session)
                 yield uow
             callbacks = uow.pending_after_commit()
-        finally:
+        except Exception:
+            undo = uow.pending_on_rollback() if uow is not None else []
+            self._writers.release()
+            for callback in undo:  # what the work did outside the database (a channel made)
+                await callback()
+            raise
+        else:
             self._writers.release()
         for callback in callbacks:
             await callback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from commands import clockrules, effects, quorum, reminders, render
 from commands import requests as rq
 from commands.context import Ctx
@@ -15,6 +17,8 @@ from commands.record_text import status_lines
 from commands.timeparse import format_time, relative
 from storage import Incident
 
+log = logging.getLogger("candor.incidents")
+
 
 async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     uow, now, actor = ctx.uow, ctx.now, ctx.actor
@@ -24,6 +28,7 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     created = await ctx.chat.create_channel(
         ctx.channel.workspace_id, name, f"{req.severity.upper()} · investigating"
     )
+    ctx.uow.on_rollback(lambda: _report_orphan(ctx, created.channel_id, created.name))
     incident = await uow.incidents.add(
         Incident(
             platform=ctx.channel.platform,
@@ -68,6 +73,22 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             *([gap] if (gap := await quorum.gap_for_incident(ctx, incident)) else []),
         )
     )
+
+
+async def _report_orphan(ctx: Ctx, channel_id: str, name: str) -> None:
+    """The incident could not be saved after its channel was made: say so in the channel
+    (which the platform will not let the bot delete everywhere), so nobody works there."""
+    log.error("open failed after creating #%s; the channel was left and marked", name)
+    try:
+        await ctx.chat.post(
+            channel_id,
+            text(
+                "⚠️ This channel was made for an incident that could not be saved, so "
+                "nothing here is tracked. Archive it and run `/incident open` again.",
+            ),
+        )
+    except Exception:
+        log.exception("could not mark the orphaned channel #%s", name)
 
 
 def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
