@@ -65,7 +65,7 @@ async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
             "refused",
             f"`{verb}` by {ctx.actor.user_id} refused: {problem}",
             actor_id=ctx.actor.user_id,
-            key=verb,
+            key=f"{verb}:{problem}",
             verb=verb,
         )
     return Reply(text(problem, fix), ephemeral=True, is_error=True)
