@@ -89,6 +89,7 @@ class Store:
         """
         await self._writers.acquire()
         uow: UnitOfWork | None = None
+        undo: list[Callable[[], Awaitable[None]]] = []
         try:
             async with self._sessions() as session, session.begin():
                 uow = UnitOfWork(session)
@@ -96,12 +97,11 @@ class Store:
             callbacks = uow.pending_after_commit()
         except Exception:
             undo = uow.pending_on_rollback() if uow is not None else []
+            raise
+        finally:  # released whatever happened, a cancellation included
             self._writers.release()
             for callback in undo:  # what the work did outside the database (a channel made)
                 await callback()
-            raise
-        else:
-            self._writers.release()
         for callback in callbacks:
             await callback()
 
