@@ -89,6 +89,8 @@ def child_env(**values: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     for name in ("DATABASE_URL", "PUBLIC_DESTINATIONS", "APPROVERS", "INCIDENTS_FEED"):
         keep.pop(name, None)
+    # The internal listener (/metrics) on a free port: benches may run beside a real bot.
+    keep.setdefault("ADMIN_HTTP_PORT", "0")
     return {**keep, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO), **values}
 
 

@@ -15,10 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot import export_cli
-from bot.app import StartupError, prepare_database, start
+from bot.app import prepare_database, start
 from bot.console.repl import ConsoleRepl, stdin_reader
+from bot.logs import configure_logging
 from bot.replicas.wakeups import wake_leader
 from bot.settings import Settings
+from bot.startup import StartupError, reaching_database
 from commands.clock import ShiftedClock, SystemClock
 from commands.context import Deps
 from commands.desk import Desk
@@ -63,7 +65,8 @@ async def _run(settings: Settings) -> None:
 async def _db_upgrade(settings: Settings) -> None:
     store = Store(settings.database_url)
     try:
-        await store.migrate()
+        async with reaching_database(store):
+            await store.migrate()
     finally:
         await store.dispose()
     print("Database schema is up to date.")
@@ -103,6 +106,35 @@ def _deliveries_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     retry.add_argument("id", type=int, help="the delivery id (from `candor deliveries list`)")
 
 
+def _setting_errors(error: ValidationError) -> list[str]:
+    """One line per setting that cannot work, named as in the environment. Not pydantic's
+    own text: it repeats the value given, and a DATABASE_URL carries a password."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return lines
+
+
+def _candor_or_warning(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name.split(".")[0] == "candor"
+
+
+def _quiet_libraries(level: str) -> None:
+    """LOG_LEVEL is for Candor's own loggers; libraries stay at WARNING (or quieter) at
+    any level. At DEBUG they log what is secret: aiosqlite and asyncpg every statement
+    with its values (the generated subscription key, destination URLs with their tokens),
+    aiohttp and slack_sdk whole requests."""
+    root = logging.getLogger()
+    root.setLevel(max(root.level, logging.WARNING))
+    logging.getLogger("candor").setLevel(level.upper())
+    for handler in root.handlers:  # also when a library sets its own logger's level
+        handler.addFilter(_candor_or_warning)
+    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="candor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,14 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings()
-    except (ValidationError, PolicyError) as error:
-        print(f"candor: configuration error:\n{error}", file=sys.stderr)
+    except ValidationError as error:
+        for line in _setting_errors(error):
+            print(f"candor: {line}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    except PolicyError as error:
+        print(f"candor: configuration error: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)  # one line per record
+    _quiet_libraries(settings.log_level)
     runners: dict[str, Callable[[], Coroutine[Any, Any, int | None]]] = {
         "run": lambda: _run(settings),
         "console": lambda: _console(settings, serve_http=False),
@@ -134,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         code = asyncio.run(runners[args.command]())
     except StartupError as error:
         print(f"candor: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
     return code if isinstance(code, int) else 0

@@ -1,56 +1,56 @@
-"""The one HTTP server: health and metrics here; Slack events and the status hub
-register their routes on the same application (bot/slack, bot/hub)."""
+"""The one public HTTP server: a bare health check here; Slack events and the status
+hub register their routes on the same application (bot/slack, bot/hub). Metrics and
+detailed health are on the internal listener (bot/admin_http.py), never here."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import text
 
-from bot.replicas.leadership import Leadership
-from commands.clock import Clock
+from bot.admin_http import hide_server_version
+from bot.health import database_answers
 from storage import Store
 
-from .metrics import render_metrics
+from .connection_site import GuardedSite
+from .connections import ConnectionGuard, ConnectionLimits
+
+# Request line and each header: aiohttp's defaults, stated (a Slack request's are short).
+MAX_LINE_SIZE = 8190
+MAX_FIELD_SIZE = 8190
+CONNECTION_GUARD = web.AppKey("connection_guard", ConnectionGuard)
 
 
-def build_http_app(
-    store: Store, clock: Clock, leadership: Leadership | None = None
-) -> web.Application:
-    """``leadership``: which replica this is and whether it leads (/healthz, /metrics)."""
-    app = web.Application()
+def build_http_app(store: Store) -> web.Application:
+    """``/healthz`` says only whether this bot is up (and reaches its database): nothing
+    about the host, the replica or the incidents. No version in ``Server``."""
+    app = hide_server_version(web.Application())
 
     async def healthz(_: web.Request) -> web.Response:
-        try:
-            async with store.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:
-            return web.json_response(
-                {"status": "unhealthy", "database": type(error).__name__}, status=503
-            )
-        replica = {} if leadership is None else _replica(leadership)
-        return web.json_response({"status": "ok", **replica})
-
-    async def metrics(_: web.Request) -> web.Response:
-        body = await render_metrics(store, clock.now())
-        if leadership is not None:
-            body += (
-                "# HELP candor_leader 1 when this replica leads (runs the timers), else 0.\n"
-                "# TYPE candor_leader gauge\n"
-                f"candor_leader {int(leadership.is_leader)}\n"
-            )
-        return web.Response(text=body, content_type="text/plain", charset="utf-8")
+        if await database_answers(store):
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "down"}, status=503)
 
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
     return app
 
 
-def _replica(leadership: Leadership) -> dict[str, object]:
-    return {"replica": leadership.name, "leader": leadership.is_leader}
-
-
-async def start_http(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
+async def start_http(
+    app: web.Application, host: str, port: int, limits: ConnectionLimits | None = None
+) -> web.AppRunner:
+    """Serve ``app`` behind the connection limits (bot/connections.py): caps per process
+    and client, deadlines for the request head and body, bounded keep-alive."""
+    limits = (limits or ConnectionLimits()).within_file_limit()
+    guard = ConnectionGuard(limits)
+    app.middlewares.insert(0, guard.middleware)  # outermost: before any body is read
+    app[CONNECTION_GUARD] = guard
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handler_cancellation=True,  # a client that hangs up stops its handler
+        keepalive_timeout=limits.keepalive_timeout,
+        max_line_size=MAX_LINE_SIZE,
+        max_field_size=MAX_FIELD_SIZE,
+        lingering_time=1.0,  # after an early answer, unread body is drained this long at most
+    )
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await GuardedSite(runner, host, port, guard).start()
     return runner

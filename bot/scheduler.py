@@ -54,6 +54,16 @@ class SchedulerTimer:
     def active(self) -> bool:
         return self._active
 
+    @property
+    def next_wake(self) -> datetime | None:
+        """When the desk is next woken (wall time; the heartbeat at the latest), or None
+        when nothing is armed: a follower, a stopped timer."""
+        if not self._active or not self._scheduler.running:
+            return None
+        times = [job.next_run_time for job in self._scheduler.get_jobs()]
+        upcoming = [when for when in times if when is not None]
+        return min(upcoming) if upcoming else None
+
     def start(self, run_due: Callable[[], Awaitable[int | None]], *, active: bool = True) -> None:
         """Start the scheduler (needs the running event loop); it wakes ``run_due`` once
         active (at once by default; a replica waits until it leads)."""

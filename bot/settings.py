@@ -6,12 +6,15 @@ import os
 import socket
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.connections import ConnectionLimits, parse_networks
 from commands.authority import AuthorityPolicy, parse_admins
 from commands.policy import ApprovalPolicy, parse_approvers, parse_required
+from storage.database_url import check_database_url
 
 
 def split_list(value: str) -> list[str]:
@@ -34,6 +37,19 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=3000, ge=0, le=65535)
+    # The internal listener: /metrics and detailed health (never expose it publicly).
+    admin_http_host: str = "127.0.0.1"
+    admin_http_port: int = Field(default=9090, ge=0, le=65535)
+    # Connection limits of that server (bot/connections.py): past a cap a fast 503.
+    http_max_connections: int = Field(default=512, ge=8)
+    http_max_connections_per_client: int = Field(default=64, ge=1)
+    # Seconds to send a request head, to send its body, and to idle between requests.
+    http_header_timeout: float = Field(default=5.0, gt=0, le=300)
+    http_body_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_keepalive_timeout: float = Field(default=15.0, gt=0, le=3600)
+    http_max_body: int = Field(default=1024 * 1024, ge=1024)  # bytes; larger gets 413
+    # Proxies (addresses or CIDRs, comma list) whose X-Forwarded-For names the client.
+    trusted_proxies: str = ""
     public_url: str | None = None
     public_destinations: str = ""
     incidents_feed: str = ""
@@ -44,14 +60,64 @@ class Settings(BaseSettings):
     approve_emoji: str = "white_check_mark"
     reject_emoji: str = "x"
     webhook_secret: SecretStr | None = None
+    webhook_timeout: float = Field(default=15.0, gt=0, le=300)  # seconds, one attempt
     smtp_url: SecretStr | None = None
     email_from: str | None = None
+    # Email to subscribers goes out over this many SMTP connections at once (each sends
+    # several mails); one mail gets this many seconds before its connection is given up.
+    smtp_connections: int = Field(default=4, ge=1, le=64)
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
     # Signs subscription confirm/unsubscribe links; generated and kept in the database if unset.
     subscription_secret: SecretStr | None = None
+    # Confirmation mails the subscribe form may send: per client address a minute, per
+    # mailbox (a+tag@x is a@x) an hour, and from everyone a minute. Counted per process.
+    subscribe_per_client_per_minute: int = Field(default=5, ge=1)
+    subscribe_per_mailbox_per_hour: int = Field(default=3, ge=1)
+    subscribe_per_minute: int = Field(default=60, ge=1)
+    # Addresses never confirmed are forgotten (and their links stop working) after this.
+    subscribe_unconfirmed_hours: int = Field(default=48, ge=1)
     candor_config: Path | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
     # How this process is named among replicas (logs, /healthz, pg_stat_activity).
     replica_name: str | None = Field(default=None, max_length=40)
+    # How old a kept rendering of the status hub may get before it is redone in the
+    # background (relative times, "overdue"); also its public max-age.
+    hub_refresh_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_usable(cls, value: str) -> str:
+        return check_database_url(value)  # the wrong driver stops the start, with the URL to use
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_known(cls, value: str) -> str:
+        if value.strip().upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"{value!r} is not a level: use DEBUG, INFO, WARNING or ERROR")
+        return value.strip().upper()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(split_list(value))  # a bad entry stops the start, named
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(
+            max_connections=self.http_max_connections,
+            max_per_client=self.http_max_connections_per_client,
+            header_timeout=self.http_header_timeout,
+            body_timeout=self.http_body_timeout,
+            keepalive_timeout=self.http_keepalive_timeout,
+            max_body=self.http_max_body,
+            trusted_proxies=parse_networks(split_list(self.trusted_proxies)),
+        )
 
     @field_validator("approvers", "admins", "approvals_required")
     @classmethod

@@ -13,6 +13,7 @@ from commands.destinations import key_label
 from commands.errors import NotFound
 from commands.policy import ApprovalPolicy, CadencePolicy
 from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
+from commands.telemetry import NullTelemetry, Telemetry
 from commands.templates import DEFAULT_TEMPLATES, Template
 from storage import Incident, Store, UnitOfWork
 
@@ -34,6 +35,7 @@ class Deps:
     templates: Mapping[str, Template] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
     feeds: Mapping[str, str] = field(default_factory=dict)  # platform → incidents feed channel
     public_url: str | None = None  # base of the status hub, when it is served
+    telemetry: Telemetry = field(default_factory=NullTelemetry)  # timings for bot/metrics
 
     def chat(self, platform: str) -> ChatPlatform:
         return self.platforms[platform]

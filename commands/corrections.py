@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from commands.attempts import Outcome, guarded
+from commands.attempts import Outcome, attempt_timeout, guarded
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import (
@@ -107,7 +107,9 @@ async def attempt(
     what = f"correction delivery {delivery.id} to {delivery.destination}"
     posted = delivery.external_id
     if posted is None:
-        outcome = await guarded(what, lambda: destination.deliver(publication))
+        outcome = await guarded(
+            what, lambda: destination.deliver(publication), attempt_timeout(destination)
+        )
         if outcome.error is not None:
             return outcome
         posted = outcome.external_id
@@ -119,7 +121,7 @@ async def attempt(
         assert original is not None and isinstance(destination, Amendable)
         await destination.amend(publication, original)
 
-    edited = await guarded(f"{what} (marking the original)", amend)
+    edited = await guarded(f"{what} (marking the original)", amend, attempt_timeout(destination))
     if edited.error is None:
         return Outcome(external_id=posted, amended=True)
     return replace(edited, external_id=posted, error=f"{AMEND_FAILED}{edited.error}")

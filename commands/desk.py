@@ -2,7 +2,10 @@
 
 - ``handle_text`` / ``handle``: a command from a person → a ``Reply``.
 - ``react``: a reaction on a message → maybe a vote.
-- ``run_due``: fire due reminders and deliver due statements (called by the timer).
+- ``run_due``: fire due reminders and hand due statements to the destinations'
+  couriers (called by the timer; never waits for a destination).
+- ``settle``: ``run_due``, then wait until the couriers are idle (tests, the console).
+- ``stop``: stop the couriers (a shut-down, a replica that stopped leading).
 - ``start``: recover after a restart and re-arm the timer.
 - ``retry_delivery`` / ``list_deliveries``: the operator's outbox tools (CLI).
 - ``suggest``: choices while an argument is typed (Discord autocomplete).
@@ -21,6 +24,7 @@ from commands import approvals, deliveries, firing, outbox, permit
 from commands import requests as rq
 from commands import suggest as suggestions
 from commands.context import Ctx, Deps
+from commands.couriers import Couriers
 from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import needs_incident, parse
 from commands.handlers import (
@@ -107,6 +111,7 @@ def _crash_reply() -> Reply:
 class Desk:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.couriers = Couriers(lambda delivery_id: outbox.deliver(deps, delivery_id), self._sent)
 
     async def handle_text(
         self, line: str, actor: Actor, channel: ChannelRef, *, event_key: str | None = None
@@ -215,16 +220,38 @@ class Desk:
         return await incidents_.get(found.id, for_update=True)
 
     async def run_due(self) -> int:
-        """Fire due reminders, deliver due statements, then re-arm the timer. Returns how
-        much was dealt with (the timer runs again at once only after progress)."""
+        """Fire due reminders, hand due deliveries to their couriers, then re-arm the
+        timer. Returns how much was dealt with (the timer runs again at once only after
+        progress). Never waits for a destination: each courier re-arms as it goes."""
         handled = await firing.fire_due(self.deps)
-        handled += await outbox.deliver_due(self.deps)
+        handled += await outbox.deliver_due(self.deps, self.couriers)
         await self.rearm()
         return handled
 
+    async def settle(self) -> int:
+        """``run_due``, then wait until every delivery handed out has been attempted."""
+        handled = await self.run_due()
+        await self.couriers.idle()
+        return handled
+
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop delivering: attempts under way get ``grace`` seconds, then are cancelled
+        (their leases lapse and whoever leads retries them); the queues stay pending."""
+        await self.couriers.stop(grace)
+
+    async def _sent(self, destination_key: str) -> None:
+        """After each attempt: the first destination's turn frees the statement for the
+        others; the attempt may have set a retry time."""
+        if destination_key == outbox.first_destination(self.deps):
+            await outbox.dispatch(self.deps, self.couriers)
+        await self.rearm()
+
     async def rearm(self) -> None:
+        held = self.couriers.held
         async with self.deps.store.reading() as uow:
             next_reminder, next_delivery, oldest_claim = await uow.timers.next_times()
+            if next_delivery is not None and held:  # those the couriers hold are on their way
+                next_delivery = await outbox.next_unheld(uow, held, self.deps.clock.now())
         times = [next_reminder, next_delivery]
         if oldest_claim is not None:  # wake when that lease runs out, in case its sender died
             times.append(oldest_claim + outbox.STALE_SENDING)
@@ -261,7 +288,10 @@ class Desk:
 
     async def start(self) -> None:
         """After a restart: deliveries a dead process left mid-send go back to the queue,
-        and the timer is armed for whatever is due (overdue work fires at once)."""
+        and the timer is armed for whatever is due (overdue work fires at once). Couriers
+        left from an earlier term (a replica elected again) are stopped first: what they
+        held is in the database, and is handed out afresh."""
+        await self.couriers.stop()
         now = self.deps.clock.now()
         async with self.deps.store.unit_of_work() as uow:
             released = await uow.deliveries.release_stale(now - outbox.STALE_SENDING)

@@ -63,6 +63,8 @@ async def _batch(deps: Deps) -> tuple[int, list[Said]]:
                 message = Message(lines=(rung.line,))
                 said.append((incident.platform, incident.channel_id, message))
         await uow.session.flush()
+    for reminder in claimed:  # committed: each was taken up now, however late
+        deps.telemetry.reminder_fired(reminder.kind, now - reminder.fire_at)
     return len(claimed), said
 
 

@@ -1,17 +1,20 @@
 """The outbox: deliver approved statements to every public destination, once each.
 
 Rows are written in the transaction that approves a statement. ``deliver_due``
-claims each due row (pending → sending) so only one worker sends it, sends it
-through its ``Destination``, and records the outcome. The first success marks the
-statement published and resets the public-update clock.
+hands each due row to its destination's courier (``couriers``) and returns at once:
+every destination has its own queue, its own concurrency and a deadline per attempt
+(``attempts``), so a slow mail server or a webhook that never answers holds up
+nobody else. A courier claims each row (pending → sending) so only one worker sends
+it, sends it through its ``Destination``, and records the outcome. The first success
+marks the statement published and resets the public-update clock.
 
 The first configured destination (the status hub, in the runtime) is served
-first: every other message links to a page that already shows the statement.
-Then the others are served concurrently (a slow webhook does not hold up Slack);
-one destination gets its deliveries one after another, oldest first. A claim is a
-lease, renewed while the attempt runs (``lease``): a row still ``sending`` after
-``STALE_SENDING`` belonged to a process that died between sending and recording,
-and goes back to the queue. The retry carries
+first: every other message links to a page that already shows the statement, so
+the others get a statement once the first has had its attempt at it (whatever its
+outcome). One destination gets one incident's deliveries one after another, oldest
+first. A claim is a lease, renewed while the attempt runs (``lease``): a row still
+``sending`` after ``STALE_SENDING`` belonged to a process that died between sending
+and recording, and goes back to the queue. The retry carries
 the same delivery id, so destinations that can (webhook-id, Slack metadata) make
 sure the receiver sees it once. A correction is served by ``corrections``: it goes
 where its original went, and marks the original corrected where it can be edited.
@@ -19,15 +22,15 @@ where its original went, and marks the original corrected where it can be edited
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from commands import clockrules, corrections, effects, lease
-from commands.attempts import Outcome, guarded
+from commands.attempts import Outcome, attempt_timeout, concurrency, guarded
 from commands.context import Deps
+from commands.couriers import Couriers
 from commands.domain import incident_ref, statement_ref
 from commands.ports import CorrectedRef, Line, Message, Publication, Strong
 from storage import Delivery, Incident, Statement, UnitOfWork
@@ -36,9 +39,8 @@ log = logging.getLogger("candor.outbox")
 
 MAX_ATTEMPTS = 5
 STALE_SENDING = lease.LEASE  # renewed while the sender lives: only a dead one's lapses
-# Destinations served at once. Generous: a destination waiting out a rate limit holds its
-# place, and must not keep the others waiting (database work is bounded by the Store).
-MAX_PARALLEL = 32
+BATCH = 100  # due deliveries looked at per round (besides those the couriers hold)
+HORIZON = timedelta(days=3650)  # "any time": the next pending delivery, however far
 MAX_RETRY_AFTER = timedelta(hours=1)
 
 
@@ -72,43 +74,70 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
     return [deps.label(key) for key in keys]
 
 
-async def deliver_due(deps: Deps) -> int:
-    """Send every delivery that is due; returns how many were attempted here.
-
-    The first destination's queue goes first (whatever its outcome, the rest follow);
-    then each other destination's queue runs in its own task, at most ``MAX_PARALLEL``
-    at once. A crash in one never stops the others."""
+async def deliver_due(deps: Deps, couriers: Couriers) -> int:
+    """Hand every due delivery to its destination's courier; returns how many were
+    handed now (not those a courier already holds). Does not wait for any of them."""
     now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
         released = await uow.deliveries.release_stale(now - STALE_SENDING)
-        due = await uow.deliveries.due(now)
     if released:
         log.warning("re-queued %d deliveries whose sender stopped mid-send", released)
-    queues: dict[str, list[int]] = {}
-    for delivery in due:
-        if delivery.id is not None:
-            queues.setdefault(delivery.destination, []).append(delivery.id)
-    first = next(iter(deps.destinations), None)
-    attempted = await _serve(deps, [ids for key, ids in queues.items() if key == first])
-    return attempted + await _serve(deps, [ids for key, ids in queues.items() if key != first])
+    return await dispatch(deps, couriers)
 
 
-async def _serve(deps: Deps, queues: list[list[int]]) -> int:
-    """Each queue in its own task, its deliveries in order; how many were attempted."""
-    gate = asyncio.Semaphore(MAX_PARALLEL)
+async def dispatch(deps: Deps, couriers: Couriers) -> int:
+    """Hand the due deliveries the couriers do not hold yet, each in its incident's lane."""
+    now = deps.clock.now()
+    held = couriers.held
+    async with deps.store.reading() as uow:
+        due = [d for d in await uow.deliveries.due(now, BATCH + len(held)) if d.id not in held]
+        ready = await _ready(uow, deps, due)
+    handed = 0
+    for delivery, lane in ready:
+        assert delivery.id is not None
+        destination = deps.destinations.get(delivery.destination)
+        handed += couriers.hand(delivery.destination, lane, delivery.id, concurrency(destination))
+    return handed
 
-    async def serve(ids: list[int]) -> int:
-        async with gate:
-            return sum([await deliver(deps, delivery_id) for delivery_id in sorted(ids)])
 
-    results = await asyncio.gather(*(serve(ids) for ids in queues), return_exceptions=True)
-    attempted = 0
-    for result in results:
-        if isinstance(result, BaseException):
-            log.error("a delivery worker failed", exc_info=result)
-        else:
-            attempted += result
-    return attempted
+def first_destination(deps: Deps) -> str | None:
+    """The destination served before the others (the hub in the runtime)."""
+    return next(iter(deps.destinations), None)
+
+
+async def _ready(
+    uow: UnitOfWork, deps: Deps, due: Sequence[Delivery]
+) -> list[tuple[Delivery, int]]:
+    """The due deliveries that may go now, each with its lane (its incident). A statement
+    the first destination has still to try waits for it at every other destination."""
+    first = first_destination(deps)
+    incidents: dict[int, int] = {}
+    waiting: set[int] = set()
+    for sid in dict.fromkeys(d.statement_id for d in due):
+        statement = await uow.statements.get(sid)
+        if statement is None:
+            continue
+        incidents[sid] = statement.incident_id
+        if any(d.destination != first for d in due if d.statement_id == sid):
+            siblings = await uow.deliveries.of_statement(sid)
+            if any(d.destination == first and _untried(d) for d in siblings):
+                waiting.add(sid)
+    return [
+        (d, incidents[d.statement_id])
+        for d in due
+        if d.statement_id in incidents and (d.destination == first or d.statement_id not in waiting)
+    ]
+
+
+def _untried(delivery: Delivery) -> bool:
+    return delivery.state == "sending" or (delivery.state == "pending" and delivery.attempts == 0)
+
+
+async def next_unheld(uow: UnitOfWork, held: frozenset[int], now: datetime) -> datetime | None:
+    """When the earliest pending delivery the couriers do not hold is due (they re-arm
+    the timer themselves as each of theirs is settled)."""
+    pending = await uow.deliveries.due(now + HORIZON, len(held) + 1)
+    return next((d.next_attempt_at for d in pending if d.id not in held), None)
 
 
 async def _claim(deps: Deps, delivery_id: int) -> tuple[Delivery, Publication] | None:
@@ -175,7 +204,9 @@ async def _attempt(deps: Deps, delivery: Delivery, publication: Publication) -> 
     if publication.corrects is not None:
         return await corrections.attempt(destination, delivery, publication)
     what = f"delivery {delivery.id} to {delivery.destination}"
-    return await guarded(what, lambda: destination.deliver(publication))
+    return await guarded(
+        what, lambda: destination.deliver(publication), attempt_timeout(destination)
+    )
 
 
 async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:

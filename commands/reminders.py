@@ -237,8 +237,9 @@ async def fire(deps: Deps, reminder_id: int) -> bool:
         rung = decide(reminder, incident, roles, task, now)
         uow.session.add_all(rung.rows)
         await uow.session.flush()
-        if rung.line is None:
-            return False
+    deps.telemetry.reminder_fired(reminder.kind, now - reminder.fire_at)  # committed
+    if rung.line is None:
+        return False
     await effects.say(deps, incident.platform, incident.channel_id, Message(lines=(rung.line,)))
     return True
 

@@ -237,7 +237,8 @@ class Subscriber(SQLModel, table=True):
 class EmailSend(SQLModel, table=True):
     """One statement to one subscriber. The row is claimed before the mail is sent and
     marked sent once the server took it: a retried, resumed or concurrent delivery skips
-    it (a claim older than the lease belonged to a process that died mid-send)."""
+    it (a claim by an earlier attempt, or older than the lease, belonged to a sender that
+    died mid-send)."""
 
     __tablename__ = "email_sends"
     __table_args__ = (
@@ -248,6 +249,9 @@ class EmailSend(SQLModel, table=True):
     statement_id: int = Field(foreign_key="statements.id")
     subscriber_id: int = Field(foreign_key="subscribers.id", index=True)
     claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # The delivery attempt that claimed it: a later attempt takes over at once (the
+    # earlier one's lease lapsed), without waiting for the claim to go stale.
+    attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sent_at: datetime | None = _ts()
 
 

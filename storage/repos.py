@@ -708,13 +708,25 @@ class EmailSends(_Repo):
         return set((await self.session.exec(query)).all())
 
     async def claim(
-        self, statement_id: int, subscriber_id: int, now: datetime, stale_before: datetime
+        self,
+        statement_id: int,
+        subscriber_id: int,
+        now: datetime,
+        stale_before: datetime,
+        attempt: int = 0,
     ) -> str:
-        """Take the right to mail one subscriber: "mine", "done" (already sent) or "busy"
-        (another sender holds a claim newer than ``stale_before``)."""
+        """Take the right to mail one subscriber for delivery attempt ``attempt``: "mine",
+        "done" (already sent) or "busy" (a sender of this attempt holds a claim newer than
+        ``stale_before``). A claim of an earlier attempt is taken over at once: that
+        attempt's lease lapsed, so its sender died mid-send or has given up."""
         insert = (
             _insert(self.session)(EmailSend)
-            .values(statement_id=statement_id, subscriber_id=subscriber_id, claimed_at=now)
+            .values(
+                statement_id=statement_id,
+                subscriber_id=subscriber_id,
+                claimed_at=now,
+                attempt=attempt,
+            )
             .on_conflict_do_nothing()
         )
         if _rowcount(await self.session.exec(insert)) == 1:
@@ -722,16 +734,17 @@ class EmailSends(_Repo):
         row = await self._row(statement_id, subscriber_id)
         if row is None or row.sent_at is not None:
             return "done"
-        if row.claimed_at >= stale_before:
+        if row.attempt >= attempt and row.claimed_at >= stale_before:
             return "busy"
         taken = await self.session.exec(
             update(EmailSend)
             .where(
                 col(EmailSend.id) == row.id,
                 col(EmailSend.claimed_at) == row.claimed_at,
+                col(EmailSend.attempt) == row.attempt,
                 col(EmailSend.sent_at).is_(None),
             )
-            .values(claimed_at=now)
+            .values(claimed_at=now, attempt=attempt)
         )
         return "mine" if _rowcount(taken) == 1 else "busy"
 

@@ -45,6 +45,7 @@ def create_engine(url: str, application_name: str | None = None) -> AsyncEngine:
         in_memory = parsed.database in (None, "", ":memory:")
         engine = create_async_engine(
             url,
+            hide_parameters=True,  # bound values (secrets among them) stay out of logs
             connect_args={"timeout": 30},
             poolclass=StaticPool if in_memory else None,
         )
@@ -53,6 +54,7 @@ def create_engine(url: str, application_name: str | None = None) -> AsyncEngine:
     server_settings = {"application_name": application_name} if application_name else {}
     return create_async_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=POOL_SIZE,
         max_overflow=10,
@@ -89,7 +91,6 @@ class Store:
         """
         await self._writers.acquire()
         uow: UnitOfWork | None = None
-        undo: list[Callable[[], Awaitable[None]]] = []
         try:
             async with self._sessions() as session, session.begin():
                 uow = UnitOfWork(session)
@@ -97,11 +98,15 @@ class Store:
             callbacks = uow.pending_after_commit()
         except Exception:
             undo = uow.pending_on_rollback() if uow is not None else []
-            raise
-        finally:  # released whatever happened, a cancellation included
             self._writers.release()
             for callback in undo:  # what the work did outside the database (a channel made)
                 await callback()
+            raise
+        except BaseException:  # cancelled (a deadline, a stop): the writer slot is given back
+            self._writers.release()
+            raise
+        else:
+            self._writers.release()
         for callback in callbacks:
             await callback()
 

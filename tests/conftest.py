@@ -19,6 +19,9 @@ from tests.fakes.clock import FakeClock
 from tests.team import Team
 
 PG_URL = os.environ.get("CANDOR_TEST_DATABASE_URL")
+# Every bot a test starts (in this process or as a `candor` child, which inherits this)
+# binds its internal listener to a free port, never the shared default 9090.
+os.environ.setdefault("ADMIN_HTTP_PORT", "0")
 
 
 async def _reset_postgres(url: str) -> None:

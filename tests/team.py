@@ -131,7 +131,7 @@ class Team:
 
     async def settle(self) -> None:
         """Let due work run at the current (fake) time, as the timer would."""
-        await self.desk.run_due()
+        await self.desk.settle()
 
     async def later(self, **delta: float) -> None:
         self.clock.advance(**delta)

@@ -9,6 +9,8 @@ so what a line caused is printed before the next prompt.
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import sys
 from collections.abc import Callable
 
@@ -70,7 +72,7 @@ class ConsoleRepl:
             await self._command(line)
         else:
             self.write(f"[#{self.channel}] {self.user}: {line}")
-        await self.desk.run_due()
+        await self.desk.settle()  # deterministic output: what a line set off is shown
 
     def _show(self, reply: Reply | None) -> None:
         if reply is None:
@@ -153,5 +155,12 @@ class ConsoleRepl:
 async def stdin_reader() -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
+        # A file or /dev/null (a service with no platform token): the event loop cannot
+        # watch it, and reading it never waits. Its lines, then the end of the console.
+        reader.feed_data(sys.stdin.buffer.read())
+        reader.feed_eof()
+        return reader
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     return reader

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.discord.interactions import Responder, channel_of
+from bot.priority import TeamFirst
 from commands.desk import Desk
 from commands.domain import DEFAULT_SEVERITY, OPEN_STATES, SEVERITIES
 from commands.grammar import VERBS, open_request
@@ -50,8 +51,8 @@ def _number(incident: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def build_group(desk: Desk) -> app_commands.Group:
-    responder = Responder(desk)
+def build_group(desk: Desk, team_first: TeamFirst | None = None) -> app_commands.Group:
+    responder = Responder(desk, team_first)
     group = app_commands.Group(
         name="incident",
         description="Coordinate an incident and its public updates",

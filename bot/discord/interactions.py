@@ -15,6 +15,7 @@ from collections.abc import Callable
 import discord
 
 from bot.discord.render import NO_PINGS, embed
+from bot.priority import TeamFirst
 from commands.desk import Desk
 from commands.errors import CommandError
 from commands.ports import Actor, ChannelRef, Reply, text
@@ -58,8 +59,9 @@ def refusal(*lines: str) -> Reply:
 class Responder:
     """Runs slash commands for the ``incident`` group against the Desk."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, team_first: TeamFirst | None = None) -> None:
         self.desk = desk
+        self.team_first = team_first or TeamFirst()
 
     async def run(
         self,
@@ -73,11 +75,12 @@ class Responder:
         usage errors read the same as everywhere) or builds the ``Command`` itself."""
         private = verb in PRIVATE_VERBS
         try:
-            await interaction.response.defer(ephemeral=private, thinking=True)
-            reply = await self._reply(interaction, command, needs)
-            if reply.duplicate:
-                return
-            await _answer(interaction, reply, private)
+            with self.team_first.working():
+                await interaction.response.defer(ephemeral=private, thinking=True)
+                reply = await self._reply(interaction, command, needs)
+                if reply.duplicate:
+                    return
+                await _answer(interaction, reply, private)
         except discord.HTTPException as error:  # the interaction expired or was deleted
             log.warning("Discord: could not answer /incident %s: %s", verb, error)
 

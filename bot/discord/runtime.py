@@ -23,6 +23,7 @@ from bot.discord.errors import DISCORD_ERRORS, discord_error
 from bot.discord.interactions import PLATFORM
 from bot.discord.invite import PERMISSIONS, invite_url
 from bot.discord.platform import DiscordChat
+from bot.priority import TeamFirst
 from bot.settings import Settings
 from commands.desk import Desk, Reaction
 from commands.ports import Actor, ChannelRef, Reply
@@ -69,6 +70,7 @@ class CandorClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.guild = discord.Object(guild_id) if guild_id else None
         self.desk: Desk | None = None
+        self.team_first = TeamFirst()
         self.chat = DiscordChat(self)
 
     async def sync_commands(self) -> None:
@@ -116,7 +118,8 @@ class CandorClient(discord.Client):
             emoji=payload.emoji.name or str(payload.emoji),
             added=added,
         )
-        await self._tell(channel, str(payload.user_id), await self.desk.react(reaction))
+        with self.team_first.working():
+            await self._tell(channel, str(payload.user_id), await self.desk.react(reaction))
 
     async def _tell(self, channel: ChannelRef, user_id: str, reply: Reply | None) -> None:
         """Only refusals are worth a message: the draft itself shows every counted vote."""
@@ -148,9 +151,10 @@ class DiscordAdapter:
     def destination(self, channel_id: str) -> DiscordChannelDestination:
         return DiscordChannelDestination(self.client, channel_id)
 
-    def attach(self, desk: Desk) -> None:
+    def attach(self, desk: Desk, team_first: TeamFirst | None = None) -> None:
         self.client.desk = desk
-        self.client.tree.add_command(build_group(desk), guild=self.client.guild)
+        self.client.team_first = team_first or TeamFirst()
+        self.client.tree.add_command(build_group(desk, team_first), guild=self.client.guild)
 
     async def check_token(self) -> None:
         """Log in over REST: a rejected token stops the start, clearly and without the token."""

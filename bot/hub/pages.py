@@ -60,3 +60,6 @@ class Pages:
 
     def not_found(self) -> bytes:
         return self._render("not_found.html")
+
+    def unavailable(self) -> bytes:
+        return self._render("unavailable.html")

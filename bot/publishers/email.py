@@ -7,16 +7,28 @@ unsubscribe (RFC 8058) and a Reply-To that reaches the team (see ``mail``).
 Never twice: each (statement, subscriber) is claimed in ``email_sends`` before its
 mail is sent and marked sent as soon as the server takes it. A retry, a delivery
 resumed after the process died, or a second worker that took over the delivery's
-lease skips those already sent and those another sender is mailing right now; a
-claim older than ``CLAIM_LEASE`` belonged to a dead process and is taken over. A
+lease skips those already sent and those another sender is mailing right now. A
+claim made by an earlier attempt of the delivery (whose lease lapsed: the process
+died mid-send) is taken over by the next attempt at once, as is any claim older than
+``CLAIM_LEASE``. Where the process died after the server took a mail but before it
+was marked sent, SMTP cannot tell us: that reader gets it again, with the same
+Message-ID, so their mail client shows it once. A
 recipient refused for good (5xx) is skipped; one refused for now (4xx) makes the
 delivery retry later, for that recipient only.
+
+Many subscribers, a slow server: the mails go out over ``connections`` SMTP
+connections at once, each sending up to ``PER_CONNECTION`` mails before it says
+goodbye and another opens. Each mail has its own deadline (``SMTP_TIMEOUT``); a
+connection whose mail misses it, or that fails, is dropped, its mail's claim given
+back, and the other connections carry on with the rest. Whatever is left is the
+next attempt's, which mails only those still waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +46,10 @@ KEY = "email:subscribers"
 
 
 CLAIM_LEASE = timedelta(minutes=2)  # one mail takes seconds; an older claim is orphaned
+CONNECTIONS = 4  # SMTP connections at once, per statement (SMTP_CONNECTIONS)
+PER_CONNECTION = 50  # mails one connection sends before it makes way for a fresh one
+# One attempt at the whole list: each mail has its own deadline, this only bounds the lot.
+TIMEOUT = 3600.0
 
 
 @dataclass
@@ -48,18 +64,64 @@ class _Tally:
 class EmailDestination:
     key = KEY
     label = "email subscribers"
+    timeout = TIMEOUT
+    concurrency = 2  # statements (of different incidents) mailed at once
 
-    def __init__(self, subscriptions: Subscriptions) -> None:
+    def __init__(
+        self,
+        subscriptions: Subscriptions,
+        *,
+        connections: int = CONNECTIONS,
+        per_connection: int = PER_CONNECTION,
+    ) -> None:
         self.subscriptions = subscriptions
+        self.connections, self.per_connection = max(1, connections), max(1, per_connection)
 
     async def deliver(self, publication: Publication) -> str:
         statement_id, recipients, earlier = await self._not_yet_mailed(publication)
         tally = _Tally(earlier=earlier)
         if recipients:
-            async with self.subscriptions.mailer.session() as smtp:
-                for subscriber in recipients:
-                    await self._mail_one(smtp, publication, statement_id, subscriber, tally)
+            await self._fan_out(publication, statement_id, recipients, tally)
         return _outcome(tally, earlier + len(recipients))
+
+    async def _fan_out(
+        self,
+        publication: Publication,
+        statement_id: int,
+        recipients: Sequence[Subscriber],
+        tally: _Tally,
+    ) -> None:
+        """Mail ``recipients`` over up to ``connections`` connections at once; raise the
+        first connection's failure once no connection can go on."""
+        waiting = deque(recipients)
+        failures: list[DeliveryFailed] = []
+
+        async def connection() -> None:
+            while waiting:
+                try:
+                    async with self.subscriptions.mailer.session() as smtp:
+                        for _ in range(self.per_connection):
+                            if not waiting:
+                                return
+                            subscriber = waiting.popleft()
+                            await self._mail_one(smtp, publication, statement_id, subscriber, tally)
+                except DeliveryFailed as failure:
+                    failures.append(failure)  # this connection is done; others carry on
+                    return
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.connections, len(recipients))):
+                    group.create_task(connection())
+        except* Exception as crashed:  # a bug, not the server: the first one, unwrapped
+            raise crashed.exceptions[0] from None
+        if waiting or failures:
+            reached = tally.mailed + tally.earlier
+            raise DeliveryFailed(
+                f"{failures[0].reason} ({reached} of {tally.earlier + len(recipients)} "
+                "subscribers have it; the others get it on the next attempt)",
+                retryable=failures[0].retryable,
+            )
 
     async def _mail_one(
         self,
@@ -70,7 +132,7 @@ class EmailDestination:
         tally: _Tally,
     ) -> None:
         assert subscriber.id is not None
-        claim = await self._claim(statement_id, subscriber.id)
+        claim = await self._claim(statement_id, subscriber.id, publication.attempt)
         if claim != "mine":
             tally.busy += claim == "busy"
             return
@@ -103,11 +165,11 @@ class EmailDestination:
         remaining = [s for s in everyone if s.id not in done]
         return statement_id, remaining, len(everyone) - len(remaining)
 
-    async def _claim(self, statement_id: int, subscriber_id: int) -> str:
+    async def _claim(self, statement_id: int, subscriber_id: int, attempt: int) -> str:
         now = self._now()
         async with self.subscriptions.store.unit_of_work() as uow:
             return await uow.email_sends.claim(
-                statement_id, subscriber_id, now, stale_before=now - CLAIM_LEASE
+                statement_id, subscriber_id, now, stale_before=now - CLAIM_LEASE, attempt=attempt
             )
 
     async def _release(self, statement_id: int, subscriber_id: int) -> None:

@@ -1,9 +1,10 @@
 """Signed links of the subscription flow, and absolute URLs on the hub.
 
 Links are signed with itsdangerous: confirmation links expire after
-``CONFIRM_FOR``; unsubscribe links never do (they sit in old mails). The key is
-SUBSCRIPTION_SECRET, or one generated once and kept in the database so links
-survive restarts. Expiry follows the desk's clock, like everything else.
+``confirm_for`` (when an unconfirmed address is purged); unsubscribe links never do
+(they sit in old mails). The key is SUBSCRIPTION_SECRET, or one generated once and
+kept in the database so links survive restarts. Expiry follows the desk's clock,
+like everything else.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from itsdangerous import (
 from commands.clock import Clock
 from storage import Subscriber
 
-CONFIRM_FOR = timedelta(days=3)
+CONFIRM_FOR = timedelta(hours=48)  # the default; Subscriptions passes its own
 
 
 class LinkInvalid(Exception):
@@ -35,7 +36,7 @@ class LinkInvalid(Exception):
 
 
 class LinkExpired(LinkInvalid):
-    """A confirmation link older than CONFIRM_FOR."""
+    """A confirmation link older than ``confirm_for``."""
 
 
 class LinkStale(LinkInvalid):
@@ -62,7 +63,8 @@ class ConfirmClaim:
 
 
 class Tokens:
-    def __init__(self, secret: str, clock: Clock) -> None:
+    def __init__(self, secret: str, clock: Clock, *, confirm_for: timedelta = CONFIRM_FOR) -> None:
+        self.confirm_for = confirm_for
         self._confirm = URLSafeTimedSerializer(
             secret,
             salt="candor.subscribe.confirm",
@@ -84,7 +86,7 @@ class Tokens:
     def read_confirm(self, token: str) -> ConfirmClaim:
         try:
             payload, issued = self._confirm.loads(
-                token, max_age=int(CONFIRM_FOR.total_seconds()), return_timestamp=True
+                token, max_age=int(self.confirm_for.total_seconds()), return_timestamp=True
             )
         except SignatureExpired as error:
             raise LinkExpired("expired") from error

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -31,6 +32,16 @@ def parse_email(raw: str) -> tuple[str, str] | None:
     if len(email) > 254 or not EMAIL.match(email):
         return None
     return email, email.lower()
+
+
+def for_humans(period: timedelta) -> str:
+    """``timedelta(hours=48)`` → "2 days"; "36 hours"; "90 minutes"."""
+    minutes = max(1, round(period.total_seconds() / 60))
+    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{minutes} minutes"  # pragma: no cover  (a minute divides every count)
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -119,10 +130,18 @@ def statement_mail(
 
 
 def confirmation_mail(
-    sender: Sender, to: str, scope: str, status_url: str, link: str, *, already: bool
+    sender: Sender,
+    to: str,
+    scope: str,
+    status_url: str,
+    link: str,
+    *,
+    already: bool,
+    valid_for: str = "2 days",
 ) -> EmailMessage:
-    """Double opt-in: nothing is sent to this address until the link is followed.
-    ``link`` confirms; when the address already gets these updates, it unsubscribes."""
+    """Double opt-in: nothing is sent to this address until the link is followed and
+    the button on its page pressed. ``link`` confirms; when the address already gets
+    these updates, it unsubscribes (that page asks too)."""
     asked = (
         f"Someone (probably you) asked for email updates about {scope} from {status_url} "
         "to be sent to this address."
@@ -136,7 +155,8 @@ def confirmation_mail(
     else:
         subject = f"Confirm: email updates about {scope}"
         text = (
-            f"{asked} To start getting them, follow this link within 3 days:\n\n"
+            f"{asked} To start getting them, follow this link within {valid_for} and "
+            "press the button on the page it opens:\n\n"
             f"{link}\n\n"
             "If it was not you, ignore this mail: you will get nothing more from us.\n"
         )

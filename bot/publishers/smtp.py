@@ -8,6 +8,7 @@ relay, a test server): a server that stops offering STARTTLS must not get it in 
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import ipaddress
 from collections.abc import AsyncIterator
@@ -20,7 +21,9 @@ import aiosmtplib
 
 from commands.ports import DeliveryFailed
 
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # one SMTP command (aiosmtplib's own)
+MESSAGE_TIMEOUT = 30.0  # one whole message: MAIL FROM to the answer after DATA
+QUIT_TIMEOUT = 5.0
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 # Header lines may reach 998 characters (RFC 5322): a long List-Unsubscribe URL must stay
@@ -118,15 +121,33 @@ def failure(error: Exception, config: SmtpConfig) -> DeliveryFailed:
 
 class SmtpSession:
     """One open connection; ``send`` raises ``RecipientRefused`` for a refused address and
-    ``DeliveryFailed`` for anything that concerns every message."""
+    ``DeliveryFailed`` for anything that concerns every message (the connection is then
+    of no further use: a message that timed out leaves it mid-conversation)."""
 
-    def __init__(self, client: aiosmtplib.SMTP, config: SmtpConfig, sender: str) -> None:
+    def __init__(
+        self,
+        client: aiosmtplib.SMTP,
+        config: SmtpConfig,
+        sender: str,
+        timeout: float = MESSAGE_TIMEOUT,
+    ) -> None:
         self._client, self._config, self._sender = client, config, sender
+        self._timeout = timeout
 
     async def send(self, message: EmailMessage, recipient: str) -> None:
+        deadline = asyncio.timeout(self._timeout)
         try:
             raw = message.as_bytes(policy=WIRE)
-            await self._client.sendmail(self._sender, [recipient], raw)
+            async with deadline:
+                await self._client.sendmail(self._sender, [recipient], raw)
+        except TimeoutError as error:
+            if not deadline.expired():  # aiosmtplib's own, for one command
+                raise failure(error, self._config) from error
+            raise DeliveryFailed(
+                f"the mail server {self._config.where} did not take a message within "
+                f"{self._timeout:g} s",
+                retryable=True,
+            ) from error
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0]
             raise RecipientRefused(refused.code, " ".join(refused.message.split())) from error
@@ -141,8 +162,11 @@ class SmtpSession:
 class Mailer:
     """Opens SMTP sessions for one configured server and envelope sender."""
 
-    def __init__(self, config: SmtpConfig, sender: str) -> None:
+    def __init__(
+        self, config: SmtpConfig, sender: str, *, message_timeout: float = MESSAGE_TIMEOUT
+    ) -> None:
         self.config, self.sender = config, sender
+        self.message_timeout = message_timeout
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[SmtpSession]:
@@ -164,9 +188,11 @@ class Mailer:
             client.close()
             raise failure(error, config) from error
         try:
-            yield SmtpSession(client, config, self.sender)
-        finally:
-            await _quit(client)
+            yield SmtpSession(client, config, self.sender, self.message_timeout)
+        except BaseException:  # a failed (or timed-out) conversation: no goodbye to wait for
+            client.close()
+            raise
+        await _quit(client)
 
     async def _login(self, client: aiosmtplib.SMTP) -> None:
         config = self.config
@@ -185,6 +211,7 @@ async def _quit(client: aiosmtplib.SMTP) -> None:
     """Say goodbye politely; a server that already hung up is not an error."""
     try:
         if client.is_connected:
-            await client.quit()
-    except (aiosmtplib.SMTPException, OSError):
+            async with asyncio.timeout(QUIT_TIMEOUT):
+                await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
         client.close()

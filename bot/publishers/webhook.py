@@ -10,7 +10,9 @@ minutes, so it is never the desk's rehearsal clock). ``webhook-signature`` is
 
 2xx is delivered; 408, 425, 429, 5xx, timeouts and connection errors are tried
 again later (a 429's or 503's ``Retry-After`` sets when); any other answer is a
-refusal that retrying will not fix.
+refusal that retrying will not fix. Each webhook has its own courier in the outbox:
+one that never answers costs its own queue ``WEBHOOK_TIMEOUT`` (15 s) per attempt, and
+nobody else anything.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from commands.secrets import redact_url, redact_urls
 
 log = logging.getLogger("candor.webhook")
 
-TIMEOUT = 10.0
+TIMEOUT = 15.0  # one attempt; also the outbox's deadline for it (the ``timeout`` attribute)
 EVENT_TYPE = "statement.published"
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 USER_AGENT = "Candor-Webhooks/1 (+https://www.standardwebhooks.com/)"

@@ -4,12 +4,14 @@ subscription service behind the hub's subscribe pages, and their signing key."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.publishers.email import EmailDestination
 from bot.publishers.links import Links
 from bot.publishers.mail import Sender
 from bot.publishers.smtp import Mailer, SmtpConfig, SmtpUrlError
 from bot.publishers.subscriptions import Subscriptions
+from bot.publishers.throttle import SubscribeLimits
 from bot.settings import Settings
 from commands.clock import Clock
 from storage import Store
@@ -53,14 +55,28 @@ class EmailPublishing:
         except (SmtpUrlError, ValueError) as error:
             raise EmailConfigError(str(error)) from error
         if self.subscriptions is None:
-            mailer = Mailer(config, sender.address)
-            self.subscriptions = Subscriptions(self.store, self.clock, mailer, sender, self.links)
-        return EmailDestination(self.subscriptions)
+            mailer = Mailer(config, sender.address, message_timeout=settings.smtp_timeout)
+            self.subscriptions = Subscriptions(
+                self.store,
+                self.clock,
+                mailer,
+                sender,
+                self.links,
+                limits=SubscribeLimits(
+                    per_client_per_minute=settings.subscribe_per_client_per_minute,
+                    per_mailbox_per_hour=settings.subscribe_per_mailbox_per_hour,
+                    per_minute=settings.subscribe_per_minute,
+                ),
+                unconfirmed_for=timedelta(hours=settings.subscribe_unconfirmed_hours),
+            )
+        return EmailDestination(self.subscriptions, connections=settings.smtp_connections)
 
     async def start(self, base_url: Callable[[], str]) -> None:
-        """Once the database is ready: load (or create) the link-signing key.
+        """Once the database is ready: load (or create) the link-signing key and forget
+        subscription requests nobody confirmed in time.
         ``base_url`` gives the hub's public address (known only once the server listens)."""
         self.links.base = base_url
         if self.subscriptions is not None:
             secret = self.settings.subscription_secret
             await self.subscriptions.load_secret(secret.get_secret_value() if secret else None)
+            await self.subscriptions.purge_unconfirmed()

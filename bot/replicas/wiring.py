@@ -56,8 +56,12 @@ class Replicas:
             self.timer.resume()
             await desk.start()
 
+        async def step_down() -> None:  # another replica may be delivering already
+            await self.timer.pause()
+            await desk.stop()
+
         self.leadership.on_elected(lead)
-        self.leadership.on_deposed(self.timer.pause)
+        self.leadership.on_deposed(step_down)
         await self.leadership.start()
 
     async def stop(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.priority import TeamFirst
 from bot.slack import modals
 from bot.slack.platform import SlackChat
 from bot.slack.render import blocks, fallback_text
@@ -60,7 +61,11 @@ async def acknowledged(context: dict[str, Any]) -> None:
             await asyncio.wait_for(sent.wait(), ACK_WAIT)
 
 
-def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
+def register(
+    app: AsyncApp, desk: Desk, chat: SlackChat, team_first: TeamFirst | None = None
+) -> None:
+    first = team_first or TeamFirst()
+
     async def tell(channel_id: str, user_id: str, reply: Reply | None) -> None:
         if reply is None or reply.duplicate:
             return
@@ -70,6 +75,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
             log.info("could not tell %s in %s: %s", user_id, channel_id, error.reason)
 
     @app.command("/incident")
+    @first.team_work
     async def on_command(
         ack: AsyncAck,
         command: dict[str, Any],
@@ -98,6 +104,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
             await respond(**_reply_payload(reply))
 
     @app.view(modals.OPEN_CALLBACK)
+    @first.team_work
     async def on_open_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         fields = modals.values(view)
         try:
@@ -124,6 +131,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         await tell(channel.channel_id, user["id"], reply)
 
     @app.view(modals.DRAFT_CALLBACK)
+    @first.team_work
     async def on_draft_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         fields = modals.values(view)
         channel_id, _, incident = view["private_metadata"].partition(" ")
@@ -158,6 +166,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         await tell(item["channel"], event["user"], await desk.react(reaction))
 
     @app.event("reaction_added")
+    @first.team_work
     async def on_reaction_added(
         event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
     ) -> None:
@@ -165,6 +174,7 @@ def register(app: AsyncApp, desk: Desk, chat: SlackChat) -> None:
         await on_reaction(event, body, added=True)
 
     @app.event("reaction_removed")
+    @first.team_work
     async def on_reaction_removed(
         event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
     ) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -21,18 +22,29 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.priority import TeamFirst
 from bot.settings import Settings
 from bot.slack.destination import SlackChannelDestination
+from bot.slack.ingress import SlackIngress
 from bot.slack.listeners import ACK_SENT, register
 from bot.slack.platform import SlackChat, slack_error
 from commands.desk import Desk
+from commands.secrets import redact_url
 
 log = logging.getLogger("candor.slack")
 EVENTS_PATH = "/slack/events"
+# The start-up check of the token gets this long, retries included: a Slack that does not
+# answer stops the start with one line in seconds, not after the client's 30-s timeout.
+STARTUP_CHECK_SECONDS = 5.0
 
 
 class SlackConfigError(Exception):
     """Slack settings that cannot work; the message says which and why."""
+
+
+class SlackUnavailable(SlackConfigError):
+    """Slack (or SLACK_API_URL) did not answer the start-up check: not a settings mistake
+    as such, and it may pass; the message says what was tried."""
 
 
 class SlackAdapter:
@@ -60,6 +72,7 @@ class SlackAdapter:
             request_verification_enabled=not self.socket_mode,
         )
         self.chat = SlackChat(self.client)
+        self.ingress = SlackIngress(secret.get_secret_value() if secret else "")
         # Publications retry 429s only (Slack did nothing). A 5xx or a dropped connection
         # may come after Slack posted: the outbox retries those, looking for the post first.
         self._publisher = AsyncWebClient(
@@ -71,14 +84,29 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
 
     async def check_token(self) -> str:
-        """Fail at start, clearly, if Slack does not accept the bot token."""
+        """Fail at start, clearly and within STARTUP_CHECK_SECONDS, if Slack does not
+        accept the bot token or does not answer."""
+        where = redact_url(self.client.base_url)  # a proxy's URL may carry a password
         try:
-            response = await self.client.auth_test()
+            async with asyncio.timeout(STARTUP_CHECK_SECONDS):
+                response = await self.client.auth_test()
         except SlackApiError as error:
+            status = error.response.status_code
+            if status >= 500 or status == 429:
+                raise SlackUnavailable(
+                    f"Slack: {where} answered HTTP {status} to auth.test: Slack may be having "
+                    "trouble (https://slack-status.com) or SLACK_API_URL is wrong; "
+                    "start again shortly."
+                ) from error
             raise SlackConfigError(f"Slack: {slack_error(error).reason}") from error
-        except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            raise SlackConfigError(
-                f"Slack: could not reach {self.client.base_url} ({type(error).__name__}); "
+        except TimeoutError as error:
+            raise SlackUnavailable(
+                f"Slack: no answer from {where} within {STARTUP_CHECK_SECONDS:.0f} s; "
+                "check the network or SLACK_API_URL."
+            ) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise SlackUnavailable(
+                f"Slack: could not reach {where} ({_network_reason(error)}); "
                 "check the network or SLACK_API_URL."
             ) from error
         log.info("Slack: connected to %s as %s", response.get("team"), response.get("user"))
@@ -87,17 +115,31 @@ class SlackAdapter:
     def destination(self, channel_id: str) -> SlackChannelDestination:
         return SlackChannelDestination(self._publisher, channel_id)
 
-    def attach(self, desk: Desk, http: web.Application) -> None:
-        register(self.app, desk, self.chat)
+    def attach(
+        self, desk: Desk, http: web.Application, team_first: TeamFirst | None = None
+    ) -> None:
+        self.team_first = team_first or TeamFirst()
+        register(self.app, desk, self.chat, self.team_first)
         if not self.socket_mode:
             http.router.add_post(EVENTS_PATH, self._events)
 
     async def _events(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        checked = await self.ingress.admit(request)  # signature first, on the raw bytes
+        if isinstance(checked, web.Response):
+            return checked
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=checked, query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return self.ingress.refuse(request, 400, "payload bolt cannot read")
         _reparse_form(bolt_request)
         sent = bolt_request.context[ACK_SENT] = asyncio.Event()  # the listener waits on it
         try:
-            bolt_response = await self.app.async_dispatch(bolt_request)
+            with self.team_first.working():  # the ack before any public read
+                bolt_response = await self.app.async_dispatch(bolt_request)
+            if bolt_response.status >= 500:  # bolt could not read the payload (it logged why)
+                return self.ingress.refuse(request, 400, "payload of an unexpected shape")
             return await to_aiohttp_response(bolt_response)
         finally:
             sent.set()
@@ -113,6 +155,18 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+
+
+def _network_reason(error: Exception) -> str:
+    """Connection refused, name not found...: what the operator can act on."""
+    cause = getattr(error, "os_error", None) or error  # aiohttp's connector error wraps it
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return "host not found"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return type(error).__name__
 
 
 def _reparse_form(request: AsyncBoltRequest) -> None:

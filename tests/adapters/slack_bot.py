@@ -143,8 +143,9 @@ class SlackBot:
         return [m["text"] for m in self.fake.messages(channel) if fragment in m.get("text", "")]
 
     async def settle(self) -> None:
-        """Until the work started so far after an ack has finished: bolt's listener tasks
-        and scheduler runs. Lets a test assert that something did NOT happen."""
+        """Until the work started so far after an ack has finished: bolt's listener tasks,
+        scheduler runs and the deliveries they handed out. Lets a test assert that
+        something did NOT happen."""
         current = asyncio.current_task()
         async with asyncio.timeout(self.fake.timeout):
             while True:
@@ -154,9 +155,13 @@ class SlackBot:
                     if task is not current
                     and getattr(task.get_coro(), "__name__", "") in BACKGROUND
                 ]
-                if not running:
+                couriers = self.runtime.desk.couriers  # the outbox's deliveries
+                if not running and not couriers.busy:
                     return
-                await asyncio.wait(running)
+                if running:
+                    await asyncio.wait(running)
+                else:
+                    await couriers.idle()
 
     async def deliveries(self) -> dict[str, Delivery]:
         """The outbox rows by destination key (`slack:C…`, `hub`)."""

@@ -78,7 +78,7 @@ async def test_a_long_rate_limit_is_retried_later_and_delivered_once(
         assert "rate-limited" in (rows[f"discord:{STATUS}"].last_error or "")
         assert bot.fake.messages(STATUS) == []
         clock.advance(minutes=3)
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         await bot.wait_deliveries(f"discord:{STATUS}")
         assert len(bot.fake.messages(STATUS)) == 1
 
@@ -94,7 +94,7 @@ async def test_a_retry_after_discord_took_the_post_does_not_post_twice(
         rows = await bot.wait_deliveries(f"discord:{NEWS}", state="pending", attempts=1)
         assert rows[f"discord:{NEWS}"].attempts == 1
         clock.advance(minutes=5)
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         rows = await bot.wait_deliveries(f"discord:{NEWS}")
         [message] = bot.fake.messages(NEWS)
         assert rows[f"discord:{NEWS}"].external_id == message["id"]

@@ -97,7 +97,7 @@ async def test_lost_answers_are_retried_without_a_second_correction_post(
 
         for _ in range(2):  # the retry that finds the post and edits, then the edit again
             clock.advance(minutes=2)
-            await bot.runtime.desk.run_due()
+            await bot.runtime.desk.settle()
         await bot.fake.wait_for(lambda: bot.said(channel, "S2 is public"))
 
         edited, correction = bot.fake.messages(PUB1)

@@ -103,7 +103,7 @@ async def test_a_crash_after_slack_accepted_the_post_never_posts_twice(
 
         clock.advance(minutes=3)  # the restart comes later than the stale-claim limit
         await bot.runtime.desk.start()
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         await report(bot, channel)
 
         assert bot.fake.messages(PUB1) == [posted]
@@ -136,7 +136,7 @@ async def test_an_answer_lost_after_slack_posted_is_not_posted_again(
         assert pending.state == "pending", pending.last_error
 
         clock.advance(minutes=1)
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         text = await report(bot, channel)
 
         assert "did not reach" not in text
@@ -162,7 +162,7 @@ async def test_a_retry_that_cannot_check_the_channel_fails_loudly_rather_than_po
         await bot.fake.wait_for(lambda: bot.fake.messages("CSTATUS"))
         await bot.settle()
         clock.advance(minutes=1)
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         await bot.fake.wait_for(lambda: bot.said(channel, "S1 did not reach"))
 
         assert len(bot.fake.messages("CSTATUS")) == 1

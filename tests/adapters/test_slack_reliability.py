@@ -162,7 +162,7 @@ async def test_rate_limits_past_the_sdk_retries_are_retried_by_the_outbox(
         assert first.last_error is not None and "ratelimited" in first.last_error
 
         clock.advance(minutes=1)  # past the outbox's backoff
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         report = await published(bot, channel)
 
         assert len(bot.fake.messages(PUB1)) == len(bot.fake.messages(PUB2)) == 1

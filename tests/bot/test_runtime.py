@@ -56,7 +56,7 @@ async def test_a_restart_fires_overdue_reminders_once(database_url: str, clock: 
     )
     try:
         await second.wait_for(r"public update for INC-1 is due now")
-        await runtime.desk.run_due()  # a second firing finds nothing left to do
+        await runtime.desk.settle()  # a second firing finds nothing left to do
         assert second.count(r"INC-1 is due now") == 1
         assert second.count(r"is due at") == 0  # the stale nudge was skipped, not sent late
     finally:
@@ -73,10 +73,14 @@ async def test_health_and_metrics(database_url: str, clock: FakeClock) -> None:
         async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
             async with http.get("/healthz") as response:
                 assert response.status == 200
-                assert (await response.json())["status"] == "ok"
-            async with http.get("/metrics") as response:
-                body = await response.text()
-        assert "candor_open_incidents 1" in body
-        assert "candor_overdue_public_updates 0" in body
+                assert await response.json() == {"status": "ok"}
+            async with http.get("/metrics") as response:  # internal: not on the public port
+                assert response.status == 404
+        admin = f"http://{host}:{runtime.admin_port}"
+        async with aiohttp.ClientSession(admin) as http, http.get("/metrics") as response:
+            body = await response.text()
+        assert "candor_internal_open_incidents 1.0" in body
+        assert "candor_public_open_incidents 0.0" in body  # not announced yet
+        assert "candor_internal_overdue_public_updates 0.0" in body
     finally:
         await runtime.stop()

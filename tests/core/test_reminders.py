@@ -378,10 +378,10 @@ async def test_a_restarted_desk_fires_an_overdue_reminder_once(
 
     mark = len(chat.sent)
     if together:
-        await asyncio.gather(restarted.desk.run_due(), team.desk.run_due())
+        await asyncio.gather(restarted.desk.settle(), team.desk.settle())
     else:
-        await restarted.desk.run_due()
-        await team.desk.run_due()
+        await restarted.desk.settle()
+        await team.desk.settle()
 
     [commander] = reminders_in(chat.sent[mark:], team.where["alice"])
     assert commander.mentions() == ["alice", "carol"] and "10 min overdue" in commander.text
@@ -390,7 +390,7 @@ async def test_a_restarted_desk_fires_an_overdue_reminder_once(
 
     clock.advance(minutes=5)  # both desks wake for the next rung: still once
     mark = len(chat.sent)
-    await asyncio.gather(restarted.desk.run_due(), team.desk.run_due())
+    await asyncio.gather(restarted.desk.settle(), team.desk.settle())
     [channel] = reminders_in(chat.sent[mark:], team.where["alice"])
     assert channel.pings_channel()
     assert len(await reminder_events(team)) == 2
@@ -408,7 +408,7 @@ async def test_many_desks_racing_fire_each_rung_once(
     for _ in range(12):  # 12:00 → 13:00 in 5-minute steps, every desk waking each time
         clock.advance(minutes=5)
         mark = len(chat.sent)
-        await asyncio.gather(*(desk.run_due() for desk in desks))
+        await asyncio.gather(*(desk.settle() for desk in desks))
         fired += [
             f"{clock.now():%H:%M} {s.text[:12]}"
             for s in reminders_in(chat.sent[mark:], team.where["alice"])
@@ -434,7 +434,7 @@ async def test_restart_keeps_task_and_eta_reminders(
     await restarted.desk.start()
     assert restarted.timer.requested[-1] <= clock.now()
     mark = len(chat.sent)
-    await restarted.desk.run_due()
+    await restarted.desk.settle()
 
     fired = reminders_in(chat.sent[mark:], team.where["alice"])
     assert any("T1" in s.text and "20 min overdue" in s.text for s in fired)
@@ -457,7 +457,7 @@ async def test_rungs_firing_while_people_type_commands(
         clock.advance(minutes=6)  # this task's first rung, and the update ladder, are due
         commands = (f"/incident done {number}", "/incident eta 50m", "/incident cadence 15m")
         results = await asyncio.gather(
-            team.desk.run_due(), *(team.say("alice", line) for line in commands)
+            team.desk.settle(), *(team.say("alice", line) for line in commands)
         )
         replies = results[1:]  # the first is run_due's count of work done
         assert not any(r.is_error for r in replies), [r.plain for r in replies]

@@ -3,7 +3,8 @@
 It runs in its own thread (aiosmtpd's ``Controller``); arrivals are handed to the
 test's event loop, so tests wait for mail without sleeping. Faults are scripted
 per address: refuse RCPT with a given reply a number of times, or hold a mail at
-DATA until the test lets go (the moment to kill a sender mid-fan-out).
+DATA until the test lets go (the moment to kill a sender mid-fan-out). A slow server
+holds every mail at DATA until the test lets go, counting how many wait at once.
 """
 
 from __future__ import annotations
@@ -84,6 +85,19 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         box = self.box
+        box.sessions.add(id(session))
+        box.in_data += 1
+        box.most_in_data = max(box.most_in_data, box.in_data)
+        try:
+            if box.slow is not None:
+                box.loop.call_soon_threadsafe(box._changed.set)
+                await asyncio.get_running_loop().run_in_executor(None, box.slow.wait, 30)
+            return await self._data(envelope)
+        finally:
+            box.in_data -= 1
+
+    async def _data(self, envelope: Any) -> str:
+        box = self.box
         for hold in list(box.holds):
             if hold.address in (a.lower() for a in envelope.rcpt_tos):
                 box.holds.remove(hold)
@@ -116,6 +130,13 @@ class Mailbox:
         self.refusals: dict[str, list[str]] = {}
         self.holds: list[Hold] = []
         self._changed = asyncio.Event()
+        # A slow server: while ``slow`` is set to an unset Event, every mail waits at DATA
+        # until it is set. Counted: mails at DATA at once (each on its own connection),
+        # the most there ever were, and the sessions (connections) that sent one.
+        self.slow: threading.Event | None = None
+        self.in_data = 0
+        self.most_in_data = 0
+        self.sessions: set[int] = set()
         options: dict[str, Any] = {}
         if password is not None:
             options = {"authenticator": self._authenticator(password), "auth_require_tls": False}
@@ -136,6 +157,8 @@ class Mailbox:
     async def stop(self) -> None:
         for hold in self.holds:
             hold.release.set()
+        if self.slow is not None:
+            self.slow.set()
         await asyncio.to_thread(self.controller.stop)
 
     def url(self, user: str | None = None, password: str | None = None) -> str:

@@ -21,7 +21,7 @@ async def test_subscribers_get_the_correction_mail_once(
     clock.advance(minutes=5)
     await bot.say("alice", f"/incident INC-1 correct S1 {FIX}")
     await bot.publish("bob", "S2")
-    await bot.runtime.desk.run_due()  # anything still due would go now: nothing is
+    await bot.runtime.desk.settle()  # anything still due would go now: nothing is
 
     [mail] = mailbox.to("ann@example.org", "[INC-1] Correction: Checkout down")
     assert "This corrects our statement of 2026-11-21 12:00 UTC." in mail.text

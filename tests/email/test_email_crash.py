@@ -44,6 +44,7 @@ def _console_env(database_url: str, mailbox: Mailbox) -> dict[str, str]:
         "EMAIL_FROM": EMAIL_FROM,
         "PUBLIC_DESTINATIONS": "email:subscribers",
         "PUBLIC_URL": "http://status.example.test",
+        "SMTP_CONNECTIONS": "1",  # one after another: the kill lands at a known mail
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -102,10 +103,16 @@ async def test_a_bot_killed_mid_fan_out_mails_nobody_twice(
     assert deliveries["email:subscribers"] == "sending"
     assert sends == [(1, True), (2, False)]  # ann's mail recorded; bob's claimed, not sent
 
-    clock.current = datetime.now(UTC) + timedelta(minutes=3)  # the dead run's lease is over
+    # The dead run's delivery lease (15 s) is over, its claim on bob (2 min) is not: the
+    # next attempt knows the claim is an earlier attempt's and takes it over at once.
+    clock.current = datetime.now(UTC) + timedelta(seconds=20)
     bot = await start_bot()
-    await bot.runtime.desk.run_due()
+    await bot.runtime.desk.settle()
     await bot.screen.wait_for(r"S2 is public")
     assert [len(mailbox.to(r, UPDATE)) for r in READERS] == [2, 2, 2]
     s2 = [m for m in mailbox.mails if "We are investigating" in m.text]
     assert sorted(m.to for m in s2) == sorted(READERS)
+    async with bot.runtime.store.unit_of_work() as uow:
+        rows = (await uow.session.exec(select(Delivery))).all()
+    (email,) = [d for d in rows if d.statement_id == 2 and d.destination == "email:subscribers"]
+    assert (email.state, email.attempts) == ("sent", 2), "recovered on the next attempt"

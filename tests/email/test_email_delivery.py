@@ -44,7 +44,7 @@ async def test_a_recipient_refused_for_now_is_retried_alone(
 
     await bot.say("alice", "/incident open Checkout down sev2")
     await bot.say("alice", "/incident INC-1 approve S1")
-    await bot.runtime.desk.run_due()
+    await bot.runtime.desk.settle()
     await mailbox.wait_for("ann@example.org", UPDATE)
     await mailbox.wait_for("cat@example.org", UPDATE)
     delivery = await _email_delivery(store)
@@ -53,7 +53,7 @@ async def test_a_recipient_refused_for_now_is_retried_alone(
     assert "451" in (delivery.last_error or "")
 
     clock.advance(minutes=5)  # past the backoff
-    await bot.runtime.desk.run_due()
+    await bot.runtime.desk.settle()
     await bot.screen.wait_for(r"S1 is public")
     assert (await _email_delivery(store)).state == "sent"
     for reader in READERS:
@@ -76,7 +76,7 @@ async def test_a_wrong_smtp_password_fails_at_once_with_the_reason(
         assert page.status == 503 and "could not send the confirmation" in page.text
         await bot.say("alice", "/incident open Checkout down sev2")
         await bot.say("alice", "/incident INC-1 approve S1")
-        await bot.runtime.desk.run_due()
+        await bot.runtime.desk.settle()
         await bot.screen.wait_for(r"S1 did not reach email subscribers")
         delivery = await _email_delivery(bot.runtime.store)
         assert (delivery.state, delivery.attempts) == ("failed", 1)
@@ -142,7 +142,7 @@ async def test_a_subscription_follows_its_incident_and_widens_when_asked(
     clock.advance(minutes=10)
     await bot.subscribe("one@example.org", incident_id=2)  # now INC-2 as well: every incident
     mail = await mailbox.wait_for("one@example.org", "all incidents")
-    page = await bot.get(mail.link("/status/confirm"))
+    page = await bot.confirm(mail.link("/status/confirm"))
     assert page.status == 200 and "every update about all incidents" in page.text
     await bot.update("identified", "S3", incident="INC-2")
     assert len(mailbox.to("one@example.org", "[INC-2]")) == 1
@@ -156,7 +156,7 @@ async def test_when_every_address_is_refused_the_delivery_fails_with_the_reason(
     mailbox.refuse("gone@example.org", "550 5.1.1 No such user here")
     await bot.say("alice", "/incident open Checkout down sev2")
     await bot.say("alice", "/incident INC-1 approve S1")
-    await bot.runtime.desk.run_due()
+    await bot.runtime.desk.settle()
     await bot.screen.wait_for(r"S1 did not reach email subscribers")
     delivery = await _email_delivery(store)
     assert (delivery.state, delivery.attempts) == ("failed", 1)

@@ -24,7 +24,10 @@ async def test_subscribe_confirm_receive_unsubscribe(
     assert "INC-1" in confirmation.subject
     confirm_url = confirmation.link("/status/confirm")
     assert confirm_url.startswith(f"{bot.base}/status/confirm?token=")
-    confirmed = await bot.get(confirm_url)
+    asked = await bot.get(confirm_url)  # only asks: a scanner following it confirms nothing
+    assert asked.status == 200 and "Confirm subscription</button>" in asked.text
+    assert READER in asked.text and "INC-1" in asked.text
+    confirmed = await bot.confirm(confirm_url)  # the reader presses the button
     assert confirmed.status == 200
     assert "You are subscribed" in confirmed.text and "INC-1" in confirmed.text
 

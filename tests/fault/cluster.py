@@ -86,20 +86,26 @@ class Replica:
     name: str
     process: CandorProcess
     port: int
+    admin_port: int  # the internal listener: detailed health (leader or not)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def health(self) -> dict[str, Any] | None:
-        """/healthz when it answers 200; None when the process or its database is away."""
+        """The detailed /healthz of the internal listener when it answers 200; None when
+        the process or its database is away."""
         if self.process.process.returncode is not None:
             return None
         try:
-            async with aiohttp.ClientSession() as http, http.get(f"{self.url}/healthz") as got:
+            async with aiohttp.ClientSession() as http, http.get(self.admin_health) as got:
                 return dict(await got.json()) if got.status == 200 else None
         except (aiohttp.ClientError, OSError):
             return None
+
+    @property
+    def admin_health(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}/healthz"
 
     async def leads(self) -> bool:
         health = await self.health()
@@ -121,7 +127,7 @@ class Cluster:
         self.replica_database_url = self.replica_database_url or self.database_url
         self.store = Store(self.database_url)
 
-    def env(self, name: str, port: int) -> dict[str, str]:
+    def env(self, name: str, port: int, admin_port: int = 0) -> dict[str, str]:
         webhooks = [f"webhook:{self.receivers.url(path)}" for path in self.webhook_paths]
         return clean_env(
             DATABASE_URL=self.replica_database_url,
@@ -130,6 +136,7 @@ class Cluster:
             SLACK_API_URL=self.fake.base_url,
             HTTP_HOST="127.0.0.1",
             HTTP_PORT=str(port),
+            ADMIN_HTTP_PORT=str(admin_port),
             PUBLIC_URL=HUB,
             REPLICA_NAME=name,
             PUBLIC_DESTINATIONS=",".join([f"slack:{PUB1}", f"slack:{PUB2}", *webhooks]),
@@ -139,11 +146,11 @@ class Cluster:
         )
 
     async def spawn(self, name: str) -> Replica:
-        port = free_port()
+        port, admin_port = free_port(), free_port()
         process = await CandorProcess.start(
-            "run", env=self.env(name, port), cwd=self.tmp_path, name=name
+            "run", env=self.env(name, port, admin_port), cwd=self.tmp_path, name=name
         )
-        replica = Replica(name, process, port)
+        replica = Replica(name, process, port, admin_port)
         self.replicas.append(replica)
         await until(lambda: _healthy(replica), 30, f"{name} answers /healthz")
         return replica

@@ -44,7 +44,7 @@ async def drive(leader: Runtime, clock: FakeClock, done: Callable[[], Awaitable[
     async def loop() -> None:
         while not await done():
             clock.advance(seconds=30)
-            await leader.desk.run_due()
+            await leader.desk.settle()
 
     await asyncio.wait_for(loop(), 30)
 

@@ -79,7 +79,7 @@ class HubBot:
     async def publish(self, statement: str, approver: str = "alice") -> None:
         """Approve, then deliver as the timer would; returns once every destination has it."""
         await self.react(approver, statement)
-        await self.runtime.desk.run_due()
+        await self.runtime.desk.settle()
         channel = re.escape(self.where[approver])
         await self.screen.wait_for(rf"^\[#{channel}\] .*\b{statement} is public")
 

@@ -1,4 +1,5 @@
-"""Strong ETags, 30 seconds of public caching, and 304s for what a client already has."""
+"""Strong ETags, short public caching (stale while revalidating, and on error), and 304s
+for what a client already has."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 from tests.fakes.clock import FakeClock
 from tests.hub.hub_bot import hub_bot
 
+CONTROL = "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400"
 PATHS = (
     "/status",
     "/status/incidents/1",
@@ -26,14 +28,14 @@ async def test_etag_and_not_modified(database_url: str, clock: FakeClock) -> Non
             page = await bot.get(path)
             etag = page.headers["ETag"]
             assert etag == f'"{hashlib.sha256(page.body).hexdigest()}"', path  # strong
-            assert page.headers["Cache-Control"] == "public, max-age=30"
+            assert page.headers["Cache-Control"] == CONTROL
             assert page.headers["X-Content-Type-Options"] == "nosniff"
             assert (await bot.get(path)).headers["ETag"] == etag, "same content, same tag"
 
             cached = await bot.get(path, **{"If-None-Match": etag})
             assert cached.status == 304 and cached.body == b"", path
             assert cached.headers["ETag"] == etag
-            assert cached.headers["Cache-Control"] == "public, max-age=30"
+            assert cached.headers["Cache-Control"] == CONTROL
             weak = await bot.get(path, **{"If-None-Match": f'"other", W/{etag}'})
             assert weak.status == 304, "If-None-Match compares weakly"
             assert (await bot.get(path, **{"If-None-Match": '"other"'})).status == 200

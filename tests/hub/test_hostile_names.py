@@ -117,7 +117,7 @@ async def test_any_display_name_and_title_render_cleanly(
         Reaction(here, posted.message_id, actor, "white_check_mark")
     )
     assert vote is not None and not vote.is_error, vote and vote.plain
-    await bot.runtime.desk.run_due()
+    await bot.runtime.desk.settle()
     async with bot.runtime.store.reading() as uow:
         incident = await uow.incidents.by_number(PLATFORM, WORKSPACE, int(channel.split("-")[1]))
         assert incident is not None and incident.id is not None

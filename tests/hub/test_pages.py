@@ -81,7 +81,7 @@ async def test_drafts_rejected_unpublished_and_internal_content_never_appear(
                 assert secret not in page.text, (path, secret)
         assert (await bot.get("/status/incidents/2")).status == 404  # never public: unknown
 
-        await bot.runtime.desk.run_due()  # the timer's turn: S4 goes out
+        await bot.runtime.desk.settle()  # the timer's turn: S4 goes out
         page = await bot.get("/status/incidents/1")
         assert "APPROVED wording not yet delivered" in page.text
         assert "identified" in page.text

@@ -85,7 +85,7 @@ class Live:
 
         async def loop() -> None:
             while not await done():
-                await self.runtime.desk.run_due()
+                await self.runtime.desk.settle()
                 await asyncio.sleep(POLL)
 
         await asyncio.wait_for(loop(), limit)

@@ -92,7 +92,7 @@ async def test_a_receiver_failing_three_times_then_accepting_stores_it_once(
             assert third.next_attempt_at == clock.now() + timedelta(seconds=120)  # Retry-After
 
             clock.advance(seconds=119)
-            await bot.runtime.desk.run_due()
+            await bot.runtime.desk.settle()
             assert len(receivers.hits) == 3  # not before the receiver said
             clock.advance(seconds=1)
             delivered = await bot.settled(url, "sent")
@@ -120,7 +120,7 @@ async def test_a_refusal_fails_with_the_reason_and_is_not_retried(
                 r"S1 did not reach webhook 127\.0\.0\.1:\d+/hook: the receiver answered HTTP 404"
             )
             clock.advance(hours=2)
-            await bot.runtime.desk.run_due()
+            await bot.runtime.desk.settle()
             status = await bot.say("/incident status")
     assert failed.attempts == 1 and "check the URL" in (failed.last_error or "")
     assert len(receivers.hits) == 1
@@ -222,7 +222,7 @@ async def test_destinations_are_served_at_the_same_time(
         async with live(webhook_settings(database_url, *urls), clock) as bot:
             await bot.open()
             await bot.approve()
-            fan_out = asyncio.create_task(bot.runtime.desk.run_due())
+            fan_out = asyncio.create_task(bot.runtime.desk.settle())
             # Each receiver holds its answer; they can only all be waiting at once if
             # the bot sent to all of them before hearing back from any.
             await receivers.wait_until(lambda: all(receivers.arrived(p) for p in paths))

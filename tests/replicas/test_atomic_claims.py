@@ -35,7 +35,7 @@ async def test_every_reminder_and_delivery_happens_once_however_many_replicas_ra
                 assert reply is not None and not reply.is_error, reply and reply.plain
         clock.advance(minutes=31)  # every task is due now; the deliveries have waited
 
-        await asyncio.gather(*(team.desk.run_due() for team in (one, other, one, other)))
+        await asyncio.gather(*(team.desk.settle() for team in (one, other, one, other)))
 
         texts = [s.text for s in chat.sent]
         due = [t for t in texts if re.search(r"task T\d “Step \d” is due now", t)]

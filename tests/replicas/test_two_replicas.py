@@ -28,13 +28,14 @@ async def _replica(name: str, database_url: str, clock: FakeClock) -> tuple[Runt
 
 
 async def _health(runtime: Runtime) -> tuple[dict[str, object], str]:
-    assert runtime.http is not None
-    host, port = runtime.http.addresses[0][:2]
-    async with aiohttp.ClientSession(f"http://{host}:{port}") as http:
+    """Detailed health and metrics, from the internal listener."""
+    assert runtime.admin_port is not None
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{runtime.admin_port}") as http:
         async with http.get("/healthz") as response:
-            health = await response.json()
+            detailed = await response.json()
         async with http.get("/metrics") as response:
             metrics = await response.text()
+    health = {key: detailed[key] for key in ("status", "replica", "leader")}
     return health, metrics
 
 
@@ -46,10 +47,10 @@ async def test_the_leader_runs_the_timers_for_work_a_follower_queued(
     try:
         health, metrics = await _health(leader)
         assert health == {"status": "ok", "replica": "alpha", "leader": True}
-        assert "candor_leader 1" in metrics
+        assert "candor_leader 1.0" in metrics
         health, metrics = await _health(follower)
         assert health == {"status": "ok", "replica": "beta", "leader": False}
-        assert "candor_leader 0" in metrics
+        assert "candor_leader 0.0" in metrics
 
         reply = await follower.desk.handle_text("/incident open Checkout down sev2", ALICE, GENERAL)
         assert not reply.is_error, reply.plain
@@ -83,7 +84,7 @@ async def test_when_the_leader_stops_the_follower_takes_over_and_re_arms(
         await follower_screen.wait_for(r"next public update for INC-1 is due", limit=10)
         assert follower.replicas is not None and follower.replicas.leadership.is_leader
         health, metrics = await _health(follower)
-        assert health["leader"] is True and "candor_leader 1" in metrics
+        assert health["leader"] is True and "candor_leader 1.0" in metrics
     finally:
         await leader.stop()
         await follower.stop()
