@@ -242,7 +242,8 @@ class ConnectionGuard:
                 return self.busy(client, request, "connection limit reached")
             if not priority and proxied and self._proxied_in_flight[client] > limits.max_per_client:
                 return self.busy(client, request, "per-client limit reached")
-            request = request.clone(remote=client, client_max_size=limits.max_body)
+            if proxied or request.body_exists:  # a clone costs a third of a hub answer
+                request = request.clone(remote=client, client_max_size=limits.max_body)
             refusal = await self._read_body(request, client)
             return refusal or await handler(request)
         finally:

@@ -5,10 +5,12 @@ never longer than the cap, so a reader is not starved by a busy team."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 
 from bot.hub.routes import HUB_KEY, Hub
+from bot.priority import TeamFirst
 from tests.adapters.slack_bot import slack_bot
 from tests.fakes.clock import FakeClock
 from tests.hub.hub_bot import HubBot, hub_bot
@@ -92,3 +94,31 @@ async def test_a_slack_command_under_way_holds_readers_until_it_is_answered(
         reply = await bot.fake.wait_for_response()
         assert "Opened INC-1" in reply.body["text"]
         assert await asyncio.wait_for(reading, 10) == 200
+
+
+async def test_held_readers_are_let_go_in_order_a_few_per_turn_of_the_loop() -> None:
+    """Fifty answered in one turn would hold up the next command's ack for that turn."""
+    first = TeamFirst(max_wait=60.0, at_once=3)
+    turn = 0
+    served: list[tuple[int, int]] = []  # (reader, the loop turn it was let go on)
+
+    async def ticker() -> None:
+        nonlocal turn
+        for _ in range(200):
+            turn += 1
+            await asyncio.sleep(0)  # one turn of the loop, not a wait for time
+
+    async def reader(number: int) -> None:
+        await first.public_turn()
+        served.append((number, turn))
+
+    with first.working():
+        readers = [asyncio.create_task(reader(n)) for n in range(10)]
+        await asyncio.sleep(0)  # every reader has come and is held
+        assert served == []
+    ticking = asyncio.create_task(ticker())
+    await asyncio.gather(*readers)
+    ticking.cancel()
+    assert [number for number, _ in served] == list(range(10))
+    per_turn = Counter(at for _, at in served)
+    assert max(per_turn.values()) <= 3 and len(per_turn) >= 4
