@@ -23,8 +23,10 @@ from tests.fakes.slack import FakeSlack
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 60.0  # seconds: a bound on each child, far above what any case needs
 # What a Slack that does not answer may cost after auth.test was sent: the 5-s check, and
-# a margin for a loaded machine (before, the client's own 30-s timeout: 33 s in all).
-SLACK_CHECK_BOUND = 8.0
+# a wide margin for a loaded CI machine (the child's exit, interpreter shutdown), still
+# well below what it was before: the client's own 30-s timeout, 33 s in all. The line
+# itself must say 5 s.
+SLACK_CHECK_BOUND = 20.0
 PG_URL = os.environ.get(
     "CANDOR_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/x"
 )
