@@ -22,10 +22,18 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from bench.common import Server, child_env, database, free_port, percentile
+from bench.common import (
+    SLACK_SECRET,
+    Server,
+    child_env,
+    database,
+    free_port,
+    percentile,
+    slack_bot_env,
+)
 from tests.fakes.slack import FakeSlack, SlackSigner
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105 (the fake Slack's)
+SECRET = SLACK_SECRET
 GENERAL = "CGENERAL"
 LEVELS = (1, 10, 50)
 WARM_UP = 30
@@ -71,12 +79,10 @@ class Target:
     async def start(cls, kind: str, fake: FakeSlack, db_url: str) -> Target:
         port = free_port()
         if kind == "candor":
-            env = child_env(
-                DATABASE_URL=db_url,
-                SLACK_BOT_TOKEN="xoxb-bench",  # noqa: S106
-                SLACK_SIGNING_SECRET=SECRET,
-                SLACK_API_URL=fake.base_url,
-                HTTP_PORT=str(port),
+            env = slack_bot_env(
+                fake.base_url,
+                db_url,
+                port,
                 LOG_LEVEL="WARNING",
             )
             server = await Server.spawn("-m", "bot.cli", "run", env=env)

@@ -94,6 +94,24 @@ def child_env(**values: str) -> dict[str, str]:
     return {**keep, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO), **values}
 
 
+# The fake Slack's signing secret, shared by every bench that talks Slack.
+SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105
+
+
+def slack_bot_env(
+    slack_api_url: str, database_url: str, http_port: int, **values: str
+) -> dict[str, str]:
+    """``child_env`` for ``candor run`` over Slack (HTTP) against the fake at ``slack_api_url``."""
+    return child_env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-bench",  # noqa: S106
+        SLACK_SIGNING_SECRET=SLACK_SECRET,
+        SLACK_API_URL=slack_api_url,
+        HTTP_PORT=str(http_port),
+        **values,
+    )
+
+
 class Server:
     """A subprocess whose log goes to a file (a pipe nobody reads would fill and stall it)."""
 

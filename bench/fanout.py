@@ -22,14 +22,14 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bench.common import Server, child_env, database, free_port
+from bench.common import SLACK_SECRET, Server, child_env, database, free_port
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack, SlackSigner
 from tests.fakes.slack_payloads import event_body, reaction_event
 from tests.fakes.webhooks import SECRET as WEBHOOK_SECRET
 from tests.fakes.webhooks import Receivers, running_receivers
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105 (the fake Slack's)
+SECRET = SLACK_SECRET
 GENERAL = "CGENERAL"
 SLACK_CHANNELS = [f"CPUB{n:02d}" for n in range(1, 21)]
 WEBHOOKS = [f"/hook{n}" for n in range(1, 6)]

@@ -36,10 +36,18 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from bench.common import Server, child_env, database, free_port, percentile
+from bench.common import (
+    SLACK_SECRET,
+    Server,
+    child_env,
+    database,
+    free_port,
+    percentile,
+    slack_bot_env,
+)
 from tests.fakes.slack import FakeSlack, SlackSigner
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105 (the fake Slack's)
+SECRET = SLACK_SECRET
 GENERAL = "CGENERAL"
 READERS = 50
 INCIDENTS = 6  # seeded; each with a few published statements, one resolved
@@ -107,12 +115,10 @@ async def _serve_bare(port: int, body: bytes) -> None:
 
 async def _start_bot(fake: FakeSlack, db_url: str) -> tuple[Server, str]:
     port = free_port()
-    env = child_env(
-        DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-bench",  # noqa: S106
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.base_url,
-        HTTP_PORT=str(port),
+    env = slack_bot_env(
+        fake.base_url,
+        db_url,
+        port,
         ADMIN_HTTP_PORT=str(free_port()),
         LOG_LEVEL="WARNING",
     )

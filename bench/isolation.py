@@ -29,8 +29,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.common import Server, child_env, database, free_port
-from bench.fanout import GENERAL, SECRET, _open, _post
+from bench.common import Server, database, free_port, slack_bot_env
+from bench.fanout import GENERAL, _open, _post
 from storage import Store, Subscriber
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import event_body, reaction_event
@@ -112,12 +112,10 @@ async def _run_bot(
         if subscribers:
             await _subscribe(db_url, subscribers)
         port = free_port()
-        env = child_env(
-            DATABASE_URL=db_url,
-            SLACK_BOT_TOKEN="xoxb-bench",  # noqa: S106
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=fake.base_url,
-            HTTP_PORT=str(port),
+        env = slack_bot_env(
+            fake.base_url,
+            db_url,
+            port,
             PUBLIC_DESTINATIONS=",".join(destinations),
             LOG_LEVEL="WARNING",
             **extra,

@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.common import BENCH_PG_URL, Server, child_env, database, free_port, percentile
+from bench.common import (
+    BENCH_PG_URL,
+    SLACK_SECRET,
+    Server,
+    database,
+    free_port,
+    percentile,
+    slack_bot_env,
+)
 from tests.fakes.slack import FakeSlack, SlackSigner
 from tests.fakes.slack_payloads import event_body, reaction_event
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105 (the fake Slack's)
+SECRET = SLACK_SECRET
 GENERAL = "CGENERAL"
 INCIDENTS = 8
 ANSWER_WITHIN = 10.0
@@ -157,12 +165,10 @@ async def _person(
 
 async def _replica(fake: FakeSlack, name: str) -> tuple[Server, str]:
     port = free_port()
-    env = child_env(
-        DATABASE_URL=BENCH_PG_URL,
-        SLACK_BOT_TOKEN="xoxb-bench",  # noqa: S106
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.base_url,
-        HTTP_PORT=str(port),
+    env = slack_bot_env(
+        fake.base_url,
+        BENCH_PG_URL,
+        port,
         REPLICA_NAME=name,
         LOG_LEVEL="WARNING",
     )
