@@ -17,28 +17,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
-
 from bot.replicas.leadership import Leadership
 from bot.scheduler import SchedulerTimer
 from commands.clock import Clock
 from commands.secrets import redact_urls
-from storage import Delivery, ProcessedEvent, Store
+from storage import DeliveryState, Store
 
 log = logging.getLogger("candor.health")
 
 PROBE_TIMEOUT = 5.0  # a database that does not answer within this is "not reachable"
 HEALTH_KEY = "health:"
+WAITING = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 
 async def database_answers(store: Store) -> bool:
     """The public check: can this process reach its database at all."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT):
-            async with store.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await store.ping()
     except Exception:
         return False
     return True
@@ -113,20 +109,14 @@ async def check(
 
 async def _deliveries(store: Store, now: datetime) -> dict[str, Any]:
     async with store.reading() as uow:
-        rows = (
-            await uow.session.exec(
-                select(Delivery.state, func.count(), func.min(Delivery.created_at))
-                .where(col(Delivery.state).in_(("pending", "sending", "failed")))
-                .group_by(Delivery.state)
-            )
-        ).all()
+        rows = await uow.deliveries.backlog((*WAITING, DeliveryState.FAILED))
     counts = {state: count for state, count, _ in rows}
-    waiting = [oldest for state, _, oldest in rows if state in ("pending", "sending") and oldest]
+    waiting = [oldest for state, _, oldest in rows if state in WAITING and oldest]
     oldest = min(waiting, default=None)
     return {
-        "pending": counts.get("pending", 0),
-        "sending": counts.get("sending", 0),
-        "failed": counts.get("failed", 0),
+        "pending": counts.get(DeliveryState.PENDING, 0),
+        "sending": counts.get(DeliveryState.SENDING, 0),
+        "failed": counts.get(DeliveryState.FAILED, 0),
         "oldest_waiting_seconds": None
         if oldest is None
         else round(max(0.0, (now - _aware(oldest)).total_seconds()), 1),
@@ -135,12 +125,8 @@ async def _deliveries(store: Store, now: datetime) -> dict[str, Any]:
 
 async def _write(store: Store, replica: str, now: datetime) -> None:
     """Upsert this replica's health row: one tiny committed write."""
-    dialect = postgresql if store.dialect == "postgresql" else sqlite
-    table = ProcessedEvent.__table__  # type: ignore[attr-defined]
-    upsert = dialect.insert(table).values(key=f"{HEALTH_KEY}{replica}", at=now)
-    upsert = upsert.on_conflict_do_update(index_elements=["key"], set_={"at": now})
     async with store.unit_of_work() as uow:
-        await uow.session.exec(upsert)
+        await uow.events.touch(f"{HEALTH_KEY}{replica}", now)
 
 
 def _aware(moment: datetime) -> datetime:

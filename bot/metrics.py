@@ -20,11 +20,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import func, text
-from sqlmodel import col, select
 
 from bot.replicas.leadership import Leadership
-from storage import OPEN_STATES, Delivery, Incident, Store
+from storage import DeliveryState, Store
 
 log = logging.getLogger("candor.metrics")
 
@@ -33,24 +31,7 @@ ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.
 REMINDER_LAG_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0)
 DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0)
 REMINDER_KINDS = ("update", "task", "eta")
-DELIVERY_STATES = ("pending", "sending", "sent", "failed")
 SNAPSHOT_TIMEOUT = 5.0  # a scrape never hangs on a database that does not answer
-
-# The latest published statement of each incident, when it does not say "resolved":
-# the incidents the public has been told are open (commands/public_facts.py's rule).
-_PUBLIC_OPEN = text(
-    """
-    SELECT count(*) FROM statements s
-    WHERE s.published_at IS NOT NULL AND s.public_state IS NOT NULL
-      AND s.public_state <> 'resolved'
-      AND NOT EXISTS (
-        SELECT 1 FROM statements t
-        WHERE t.incident_id = s.incident_id
-          AND t.published_at IS NOT NULL AND t.public_state IS NOT NULL
-          AND (t.published_at > s.published_at
-               OR (t.published_at = s.published_at AND t.number > s.number)))
-    """
-)
 
 
 def destination_kind(key: str) -> str:
@@ -150,20 +131,13 @@ class _Snapshot:
     deliveries: dict[str, int] = field(default_factory=dict)
 
     async def read(self, store: Store, now: datetime) -> None:
-        open_ = col(Incident.state).in_(OPEN_STATES)
         async with store.reading() as uow:
-            session = uow.session
-            count = select(func.count()).select_from(Incident)
-            internal = (await session.exec(count.where(open_))).one()
-            overdue = (
-                await session.exec(count.where(open_, col(Incident.next_update_due_at) < now))
-            ).one()
-            public = (await (await session.connection()).execute(_PUBLIC_OPEN)).scalar_one()
-            by_state = (
-                await session.exec(select(Delivery.state, func.count()).group_by(Delivery.state))
-            ).all()
-        self.counts = {"internal": internal, "overdue": overdue, "public": int(public)}
-        self.deliveries = dict.fromkeys(DELIVERY_STATES, 0) | dict(by_state)
+            internal = await uow.incidents.count_open()
+            overdue = await uow.incidents.count_open(overdue_at=now)
+            public = await uow.statements.count_public_open()
+            by_state = await uow.deliveries.count_by_state()
+        self.counts = {"internal": internal, "overdue": overdue, "public": public}
+        self.deliveries = dict.fromkeys(map(str, DeliveryState), 0) | by_state
         self.database_ok = True
 
     def collect(self) -> Iterable[Metric]:

@@ -22,9 +22,9 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import exc
 
 from commands.clock import Clock
+from storage.errors import connection_lost
 
 log = logging.getLogger("candor.scheduler")
 JOB_ID = "candor-run-due"
@@ -171,7 +171,7 @@ class SchedulerTimer:
         except Exception as error:
             delay = min(RETRY_MAX, RETRY_FIRST * 2**self._failures)
             self._failures += 1
-            if _database_unreachable(error):
+            if connection_lost(error):
                 log.warning("run_due: database unreachable (%s); retrying in %.0f s", error, delay)
             else:
                 log.exception("run_due failed; retrying in %.0f s", delay)
@@ -195,10 +195,3 @@ class SchedulerTimer:
             if self._leftover:
                 self._schedule(datetime.now(UTC) + timedelta(seconds=STUCK_RETRY))
             return
-
-
-def _database_unreachable(error: Exception) -> bool:
-    """A lost or refused connection (an expected, passing fault), not a bug."""
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, OSError | exc.InterfaceError | exc.OperationalError)

@@ -18,7 +18,7 @@ from commands.errors import InvalidTransition, NotAllowed
 from commands.policy import APPROVE, REJECT
 from commands.ports import Line, Mention, Message, Reply, Segment, Strong, text
 from commands.timeparse import promise_from
-from storage import Approval, Incident, Statement
+from storage import Approval, Incident, Statement, StatementState
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
     """Apply one vote (or its withdrawal) under the approval policy."""
     statement, ref = ballot.statement, statement_ref(ballot.statement.number)
     assert statement.id is not None and incident.id is not None
-    if statement.state != "draft":
+    if statement.state != StatementState.DRAFT:
         return await _ignore(ctx, incident, ballot, f"{ref} is already {statement.state}.")
     if ballot.revision != statement.revision:
         return await _ignore(
@@ -130,7 +130,9 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
     votes = await ctx.uow.statements.votes(statement.id, statement.revision)
     ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
     if any(v.decision == REJECT for v in votes):
-        await ctx.uow.statements.transition(statement.id, "draft", "rejected")
+        await ctx.uow.statements.transition(
+            statement.id, StatementState.DRAFT, StatementState.REJECTED
+        )
         await ctx.uow.timeline.add(
             incident.id,
             ctx.now,
@@ -167,8 +169,8 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
     told = public_facts.public_facts(await ctx.uow.statements.published_of(incident.id))
     if not await ctx.uow.statements.transition(
         statement.id,
-        "draft",
-        "approved",
+        StatementState.DRAFT,
+        StatementState.APPROVED,
         approved_at=ctx.now,
         public_title=incident.title,
         public_severity=incident.severity,
@@ -232,7 +234,7 @@ async def find_statement(ctx: Ctx, incident: Incident, number: int) -> Statement
 
 
 def refuse_unless_draft(statement: Statement) -> None:
-    if statement.state not in ("draft", "rejected"):
+    if statement.state not in (StatementState.DRAFT, StatementState.REJECTED):
         raise NotAllowed(
             f"{statement_ref(statement.number)} is {statement.state}; it can no longer change.",
             "Draft a new statement (or a correction) instead.",

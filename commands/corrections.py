@@ -37,9 +37,9 @@ from commands.ports import (
     Publication,
     Strong,
 )
-from storage import Delivery, Statement, UnitOfWork
+from storage import Delivery, DeliveryState, Statement, UnitOfWork
 
-IN_FLIGHT = ("pending", "sending")
+IN_FLIGHT = (DeliveryState.PENDING, DeliveryState.SENDING)
 WAIT_FOR_ORIGINAL = timedelta(seconds=30)
 AMEND_FAILED = "posted, but the original message could not be marked corrected: "
 QUOTE_MAX = 300
@@ -88,7 +88,7 @@ async def corrected_ref(
     original = await uow.statements.get(statement.corrects_id)
     assert original is not None
     delivery = await _original_delivery(uow, statement, destination)
-    got_there = delivery is not None and delivery.state == "sent"
+    got_there = delivery is not None and delivery.state == DeliveryState.SENT
     return CorrectedRef(
         statement_ref=statement_ref(original.number),
         kind=original.kind,
@@ -157,7 +157,11 @@ def report_lines(
     if marked:
         lines.append((Strong(f"✏️ {ref} is marked corrected"), f" at {', '.join(marked)}."))
     for delivery in deliveries:
-        if delivery.state == "sent" and delivery.amended_at is None and delivery.last_error:
+        if (
+            delivery.state == DeliveryState.SENT
+            and delivery.amended_at is None
+            and delivery.last_error
+        ):
             lines.append(
                 (
                     Strong(f"⚠️ {ref} at {label(delivery.destination)}"),

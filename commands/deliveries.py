@@ -16,7 +16,7 @@ from commands.domain import incident_ref, statement_ref
 from commands.errors import InvalidTransition, NotFound
 from commands.ports import Message, text
 from commands.secrets import redact_urls
-from storage import Delivery, Incident, Statement
+from storage import Delivery, DeliveryState, Incident, Statement
 
 LIST_HINT = "`candor deliveries list --failed` shows the failed ones."
 
@@ -57,7 +57,7 @@ async def retry(deps: Deps, delivery_id: int, by: str) -> Message:
 
 def _not_failed(delivery: Delivery) -> InvalidTransition:
     subject = f"Delivery {delivery.id} is {delivery.state}, not failed"
-    if delivery.state == "sent":
+    if delivery.state == DeliveryState.SENT:
         when = f" at {delivery.sent_at:%Y-%m-%d %H:%M} UTC" if delivery.sent_at else ""
         return InvalidTransition(f"{subject}: it was delivered{when}.", "Nothing to retry.")
     return InvalidTransition(
@@ -69,7 +69,7 @@ def _not_failed(delivery: Delivery) -> InvalidTransition:
 async def listing(deps: Deps, *, failed_only: bool = False, limit: int = 50) -> Message:
     """The latest deliveries, newest first, one line each."""
     async with deps.store.unit_of_work() as uow:
-        rows = await uow.deliveries.listing("failed" if failed_only else None, limit)
+        rows = await uow.deliveries.listing(DeliveryState.FAILED if failed_only else None, limit)
     if not rows:
         return text("No failed deliveries." if failed_only else "No deliveries yet.")
     return Message(lines=tuple((line,) for line in _lines(deps, rows)))
@@ -83,9 +83,9 @@ def _lines(deps: Deps, rows: Sequence[tuple[Delivery, Statement, Incident]]) -> 
             f"{incident_ref(incident.number)} {statement_ref(statement.number)} → "
             f"{deps.label(delivery.destination)}  attempts {delivery.attempts}"
         )
-        if delivery.state == "pending" and delivery.next_attempt_at is not None:
+        if delivery.state == DeliveryState.PENDING and delivery.next_attempt_at is not None:
             line += f"  next {_hhmm(delivery.next_attempt_at)}"
-        if delivery.last_error and delivery.state != "sent":
+        if delivery.last_error and delivery.state != DeliveryState.SENT:
             line += f"  — {redact_urls(delivery.last_error)}"  # rows from before redaction
         lines.append(line)
     return lines

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from storage import OPEN_STATES as OPEN_STATES  # re-exported: defined once, in storage
+from storage import IncidentState
+
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 DEFAULT_SEVERITY = "sev2"
-OPEN_STATES = ("investigating", "identified", "monitoring")
-RESOLVED = "resolved"
+RESOLVED = IncidentState.RESOLVED
 
 COMMANDER = "commander"
 COMMS = "comms"

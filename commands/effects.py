@@ -6,7 +6,7 @@ from commands import corrections, quorum, render
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
-from storage import Incident, Statement, UnitOfWork
+from storage import Incident, Statement, StatementState, UnitOfWork
 
 
 async def refresh_summary(deps: Deps, incident_id: int) -> None:
@@ -54,7 +54,7 @@ async def _draft_message(
         deps.clock.now(),
     )
     message = await corrections.draft_note(uow, statement, message)
-    if statement.state == "draft" and (
+    if statement.state == StatementState.DRAFT and (
         gap := await quorum.gap_for_statement(deps, uow, incident, statement)
     ):
         message = Message(title=message.title, lines=(*message.lines, (gap,)))

@@ -33,7 +33,7 @@ from commands.context import Deps
 from commands.couriers import Couriers
 from commands.domain import incident_ref, statement_ref
 from commands.ports import CorrectedRef, Line, Message, Publication, Strong
-from storage import Delivery, Incident, Statement, UnitOfWork
+from storage import Delivery, DeliveryState, Incident, Statement, StatementState, UnitOfWork
 
 log = logging.getLogger("candor.outbox")
 
@@ -66,7 +66,7 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
             Delivery(
                 statement_id=statement.id,
                 destination=key,
-                state="pending",
+                state=DeliveryState.PENDING,
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -130,7 +130,9 @@ async def _ready(
 
 
 def _untried(delivery: Delivery) -> bool:
-    return delivery.state == "sending" or (delivery.state == "pending" and delivery.attempts == 0)
+    return delivery.state == DeliveryState.SENDING or (
+        delivery.state == DeliveryState.PENDING and delivery.attempts == 0
+    )
 
 
 async def next_unheld(uow: UnitOfWork, held: frozenset[int], now: datetime) -> datetime | None:
@@ -222,7 +224,7 @@ async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
         await uow.incidents.get(statement.incident_id, for_update=True)
         await uow.statements.get(delivery.statement_id, for_update=True)
         await uow.session.refresh(delivery)
-        if delivery.state == "sent":  # a slower twin (an expired lease) already got there
+        if delivery.state == DeliveryState.SENT:  # a slower twin (an expired lease) got there
             return
         _apply(delivery, outcome, now)
         await uow.deliveries.save(delivery)
@@ -235,15 +237,16 @@ def _apply(delivery: Delivery, outcome: Outcome, now: datetime) -> None:
     if outcome.external_id is not None:  # kept even when a correction's edit failed: a
         delivery.external_id = outcome.external_id  # retry then only edits, never reposts
     if outcome.error is None:
-        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+        delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, None
         delivery.amended_at = now if outcome.amended else None
     elif outcome.retryable and delivery.attempts < MAX_ATTEMPTS:
-        delivery.state, delivery.last_error = "pending", outcome.error[:500]
+        delivery.state, delivery.last_error = DeliveryState.PENDING, outcome.error[:500]
         delivery.next_attempt_at = now + retry_delay(delivery.attempts, outcome.retry_after)
     elif outcome.external_id is not None:  # the correction is out; only the edit failed
-        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, outcome.error[:500]
+        delivery.state, delivery.sent_at = DeliveryState.SENT, now
+        delivery.last_error = outcome.error[:500]
     else:
-        delivery.state, delivery.last_error = "failed", outcome.error[:500]
+        delivery.state, delivery.last_error = DeliveryState.FAILED, outcome.error[:500]
 
 
 async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
@@ -253,7 +256,9 @@ async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: d
     # Incident first, then the statement: the lock order of commands and reactions.
     incident = await uow.incidents.get(statement.incident_id, for_update=True)
     assert incident is not None and incident.id is not None
-    if not await uow.statements.transition(statement_id, "approved", "published", published_at=now):
+    if not await uow.statements.transition(
+        statement_id, StatementState.APPROVED, StatementState.PUBLISHED, published_at=now
+    ):
         return
     statement = await uow.statements.get(statement_id, for_update=True)
     assert statement is not None
@@ -274,7 +279,7 @@ async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: d
 async def _report_if_settled(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
     """Once every delivery is sent or failed, tell the incident channel where it went."""
     deliveries = await uow.deliveries.of_statement(statement_id)
-    if any(d.state in ("pending", "sending") for d in deliveries):
+    if any(d.state in (DeliveryState.PENDING, DeliveryState.SENDING) for d in deliveries):
         return
     statement = await uow.statements.get(statement_id)
     assert statement is not None
@@ -301,8 +306,8 @@ def outcome_message(
     corrected: Statement | None = None,
 ) -> Message:
     ref = statement_ref(statement.number)
-    sent = [deps.label(d.destination) for d in deliveries if d.state == "sent"]
-    failed = [d for d in deliveries if d.state == "failed"]
+    sent = [deps.label(d.destination) for d in deliveries if d.state == DeliveryState.SENT]
+    failed = [d for d in deliveries if d.state == DeliveryState.FAILED]
     lines: list[Line] = []
     if sent:
         lines.append((Strong(f"📣 {ref} is public"), f" — sent to {', '.join(sent)}."))

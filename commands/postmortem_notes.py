@@ -12,6 +12,7 @@ from commands.ports import Line, Message, Strong
 from commands.postmortem import Facts
 from commands.record_text import Label, status_lines, trouble_lines
 from commands.timeparse import format_time
+from storage import DeliveryState
 
 MAX_ROWS = 15  # per list; `candor export` has them all
 
@@ -69,7 +70,7 @@ def _statement(facts: Facts, number: int, label: Label, now: datetime) -> str:
     if statement.published_at is not None:
         text += f" {format_time(statement.published_at, now)}"
     sent = [
-        label(d.destination) + ("" if d.state == "sent" else f" ({d.state})")
+        label(d.destination) + ("" if d.state == DeliveryState.SENT else f" ({d.state})")
         for d in facts.deliveries
         if d.statement_id == statement.id
     ]

@@ -24,7 +24,15 @@ from itertools import pairwise
 
 from commands.public_facts import FIRST_PUBLIC_STATE, public_facts
 from commands.record_clock import DueWindow, Overdue, overdue, replay
-from storage import Delivery, Incident, Reminder, Statement, TimelineEvent
+from storage import (
+    Delivery,
+    DeliveryState,
+    Incident,
+    IncidentState,
+    Reminder,
+    Statement,
+    TimelineEvent,
+)
 
 NOT_UPDATES = frozenset({"postmortem"})
 
@@ -198,7 +206,9 @@ def communication_record(
     troubled = tuple(
         DeliveryTrouble(numbers[d.statement_id], d.destination, d.state, d.attempts, d.last_error)
         for d in ours
-        if d.attempts > 1 or d.state == "failed" or (d.state == "pending" and d.last_error)
+        if d.attempts > 1
+        or d.state == DeliveryState.FAILED
+        or (d.state == DeliveryState.PENDING and d.last_error)
     )
     took = sorted(a.took for a in approvals)
     return CommunicationRecord(
@@ -209,7 +219,7 @@ def communication_record(
         approval_max=took[-1] if took else None,
         deliveries=len(ours),
         deliveries_retried=sum(1 for d in ours if d.attempts > 1),
-        deliveries_failed=sum(1 for d in ours if d.state == "failed"),
+        deliveries_failed=sum(1 for d in ours if d.state == DeliveryState.FAILED),
         troubled=troubled,
     )
 
@@ -279,7 +289,8 @@ def _team_states(incident: Incident, events: Sequence[TimelineEvent]) -> tuple[S
         elif event.kind in ("resolved", "reopened"):
             changes.append(
                 StateChange(
-                    event.at, "resolved" if event.kind == "resolved" else FIRST_PUBLIC_STATE
+                    event.at,
+                    IncidentState.RESOLVED if event.kind == "resolved" else FIRST_PUBLIC_STATE,
                 )
             )
     return tuple(changes)

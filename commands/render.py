@@ -9,7 +9,7 @@ from commands.checklist import review
 from commands.domain import COMMANDER, COMMS, incident_ref, statement_ref
 from commands.ports import Line, Mention, Message, Segment, Strong
 from commands.timeparse import format_time, relative
-from storage import Approval, Incident, Statement, Task
+from storage import Approval, Incident, Statement, StatementState, Task
 
 STATE_ICONS = {
     "investigating": "🔍",
@@ -108,7 +108,7 @@ def draft(
         lines.append((f"{mark} {check.label}{note}",))
     lines.append(("",))
     approvals = [v for v in votes if v.decision == "approve"]
-    if statement.state == "draft":
+    if statement.state == StatementState.DRAFT:
         voters: list[Segment] = []
         for vote in approvals:
             voters.extend([Mention(vote.user_id), " "])

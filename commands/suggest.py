@@ -12,7 +12,7 @@ from enum import Enum
 
 from commands.domain import incident_ref
 from commands.ports import ChannelRef
-from storage import Incident, Statement, Task, UnitOfWork
+from storage import Incident, Statement, StatementState, Task, UnitOfWork
 
 LIMIT = 25  # Discord shows at most 25 choices
 LABEL_MAX = 100
@@ -96,6 +96,6 @@ async def suggest(
         return []
     if topic is Topic.TASK:
         return _tasks(await uow.tasks.of_incident(incident.id), typed)[:LIMIT]
-    states = ("published",) if topic is Topic.PUBLISHED else ("draft",)
+    states = (StatementState.PUBLISHED,) if topic is Topic.PUBLISHED else (StatementState.DRAFT,)
     statements = await uow.statements.of_incident(incident.id)
     return _statements(statements, typed, states, topic is Topic.REVISION)[:LIMIT]

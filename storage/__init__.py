@@ -15,7 +15,8 @@ from storage.models import (
     Task,
     TimelineEvent,
 )
-from storage.repos import OPEN_STATES, UnitOfWork
+from storage.repos import UnitOfWork
+from storage.states import OPEN_STATES, DeliveryState, IncidentState, StatementState
 from storage.store import Store
 
 __all__ = [
@@ -23,13 +24,16 @@ __all__ = [
     "AppSecret",
     "Approval",
     "Delivery",
+    "DeliveryState",
     "EmailSend",
     "Incident",
+    "IncidentState",
     "ProcessedEvent",
     "Reminder",
     "RoleAssignment",
     "Statement",
     "StatementRevision",
+    "StatementState",
     "Store",
     "Subscriber",
     "Task",

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
-
-if TYPE_CHECKING:
-    from storage.store import Store
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class HasEngine(Protocol):
+    """A ``storage.store.Store`` (named structurally: the store imports this module)."""
+
+    @property
+    def engine(self) -> AsyncEngine: ...
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -39,7 +44,7 @@ def _head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def schema_is_current(store: Store) -> bool:
+async def schema_is_current(store: HasEngine) -> bool:
     async with store.engine.connect() as connection:
         current = await connection.run_sync(_current_revision)
     return current == _head_revision()

@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.migrate import upgrade_connection
 from storage.repos import UnitOfWork
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -126,10 +127,13 @@ class Store:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
-        from storage.migrate import upgrade_connection
-
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade_connection)
+
+    async def ping(self) -> None:
+        """``SELECT 1`` on a connection of its own; raises when the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

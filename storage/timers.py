@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Delivery, Incident, Reminder, RoleAssignment, Task
+from storage.states import DeliveryState
 
 
 class Timers:
@@ -23,8 +24,10 @@ class Timers:
         reminder = select(func.min(Reminder.fire_at)).where(
             col(Reminder.fired_at).is_(None), col(Reminder.cancelled_at).is_(None)
         )
-        delivery = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == "pending")
-        claim = select(func.min(Delivery.claimed_at)).where(Delivery.state == "sending")
+        delivery = select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.state == DeliveryState.PENDING
+        )
+        claim = select(func.min(Delivery.claimed_at)).where(Delivery.state == DeliveryState.SENDING)
         query = select(
             reminder.scalar_subquery(), delivery.scalar_subquery(), claim.scalar_subquery()
         )

@@ -34,7 +34,7 @@ from bot.hub.rendering import Render, RenderCache, Views
 from bot.priority import TeamFirst
 from commands.clock import Clock
 from commands.ports import Publication
-from storage import Store
+from storage import DeliveryState, Store
 
 HTML = "text/html"
 JSON = "application/json"
@@ -192,7 +192,7 @@ class Hub:
                     delivery = await uow.deliveries.get(delivery_id)
             except Exception:  # noqa: S112 (the database is away: the refresh will catch up)
                 continue
-            if delivery is None or delivery.state != "sending":
+            if delivery is None or delivery.state != DeliveryState.SENDING:
                 self.cache.invalidate()
                 return
 

@@ -17,7 +17,7 @@ from commands.errors import InvalidTransition, NotFound
 from commands.handlers.statements import content_hash
 from commands.ports import Reply, text
 from commands.timeparse import promised_update
-from storage import Incident, Statement
+from storage import Incident, Statement, StatementState
 
 NOT_PUBLIC = {
     "draft": (
@@ -47,7 +47,7 @@ async def _published(ctx: Ctx, incident: Incident, number: int) -> Statement:
             f"{incident_ref(incident.number)} has no statement S{number}.",
             "`/incident timeline` shows the statements published so far.",
         )
-    if found.state != "published":
+    if found.state != StatementState.PUBLISHED:
         problem, fix = NOT_PUBLIC.get(found.state, (f"is {found.state}", ""))
         ref = statement_ref(number)
         raise InvalidTransition(f"{ref} {problem}.", fix.format(ref=ref) or None)
@@ -58,10 +58,10 @@ async def _refuse_second_correction(ctx: Ctx, incident: Incident, original: Stat
     assert incident.id is not None
     ref = statement_ref(original.number)
     for other in await ctx.uow.statements.of_incident(incident.id):
-        if other.corrects_id != original.id or other.state == "rejected":
+        if other.corrects_id != original.id or other.state == StatementState.REJECTED:
             continue
         other_ref = statement_ref(other.number)
-        if other.state == "published":
+        if other.state == StatementState.PUBLISHED:
             raise InvalidTransition(
                 f"{ref} was already corrected by {other_ref}.",
                 f"To correct it again, correct the correction: "
@@ -81,7 +81,7 @@ async def _draft(ctx: Ctx, incident: Incident, original: Statement, body: str) -
         incident_id=incident.id,
         number=number,
         kind="correction",
-        state="draft",
+        state=StatementState.DRAFT,
         author_id=ctx.actor.user_id,
         body=body,
         content_hash=content_hash(body),

@@ -15,7 +15,7 @@ from commands.ports import Line, Mention, Message, Reply, Strong, text
 from commands.record_store import load_record
 from commands.record_text import status_lines
 from commands.timeparse import format_time, relative
-from storage import Incident
+from storage import DeliveryState, Incident, IncidentState, StatementState
 
 log = logging.getLogger("candor.incidents")
 
@@ -37,7 +37,7 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             title=req.title,
             description=req.description,
             severity=req.severity,
-            state="investigating",
+            state=IncidentState.INVESTIGATING,
             channel_id=created.channel_id,
             channel_name=created.name,
             opened_by=actor.user_id,
@@ -124,25 +124,25 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
     card = render.summary(incident, roles, tasks, ctx.now)
     lines = list(card.lines)
     for statement in await ctx.uow.statements.of_incident(incident.id):
-        if statement.state in ("draft", "approved"):
+        if statement.state in (StatementState.DRAFT, StatementState.APPROVED):
             lines.append((f"📝 S{statement.number} {statement.kind} — {statement.state}",))
         for delivery in await ctx.uow.deliveries.of_statement(statement.id or 0):
             where = ctx.deps.label(delivery.destination)
-            if delivery.state == "failed":
+            if delivery.state == DeliveryState.FAILED:
                 lines.append(
                     (
                         f"❗ S{statement.number} to {where} failed: {delivery.last_error} "
                         f"(`candor deliveries retry {delivery.id}` tries again)",
                     )
                 )
-            elif delivery.state == "pending" and delivery.last_error:
+            elif delivery.state == DeliveryState.PENDING and delivery.last_error:
                 lines.append(
                     (
                         f"⏳ S{statement.number} to {where}: attempt {delivery.attempts} "
                         f"failed ({delivery.last_error}); retrying",
                     )
                 )
-        if statement.state == "draft" and (
+        if statement.state == StatementState.DRAFT and (
             gap := await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
         ):
             lines.append((gap,))

@@ -9,6 +9,7 @@ from commands.domain import OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition
 from commands.ports import Reply, Strong, text
 from commands.timeparse import format_time
+from storage import StatementState
 
 
 async def rename(ctx: Ctx, req: rq.Rename) -> Reply:
@@ -47,8 +48,14 @@ async def reopen(ctx: Ctx, req: rq.Reopen) -> Reply:
     # The public hears quickly that it is back: the first-update deadline applies again.
     await clockrules.start(ctx.uow, ctx.deps, incident, ctx.now)
     for statement in await ctx.uow.statements.of_incident(incident.id):
-        if statement.kind == "resolution" and statement.state == "draft" and statement.id:
-            await ctx.uow.statements.transition(statement.id, "draft", "superseded")
+        if (
+            statement.kind == "resolution"
+            and statement.state == StatementState.DRAFT
+            and statement.id
+        ):
+            await ctx.uow.statements.transition(
+                statement.id, StatementState.DRAFT, StatementState.SUPERSEDED
+            )
     await ctx.uow.timeline.add(
         incident.id,
         ctx.now,

@@ -20,7 +20,7 @@ from commands.ports import Reply, text
 from commands.postmortem import compose, gather, public_place
 from commands.postmortem_notes import team_notes
 from commands.record_store import load_record
-from storage import Incident, Statement
+from storage import Incident, Statement, StatementState
 
 KIND = "postmortem"
 
@@ -64,10 +64,10 @@ def _require_resolved(incident: Incident) -> None:
 
 def _refuse_second(incident: Incident, statements: Sequence[Statement]) -> None:
     for statement in statements:
-        if statement.kind != KIND or statement.state == "rejected":
+        if statement.kind != KIND or statement.state == StatementState.REJECTED:
             continue
         ref = statement_ref(statement.number)
-        if statement.state == "draft":
+        if statement.state == StatementState.DRAFT:
             hint = (
                 f"Edit it with `/incident edit {ref} <text>`, or reject it (❌) and ask again "
                 "for a fresh draft from the record."

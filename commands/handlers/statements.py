@@ -14,7 +14,7 @@ from commands.ports import Reply, text
 from commands.public_facts import public_facts
 from commands.templates import render
 from commands.timeparse import format_time, promised_update
-from storage import Incident, Statement, StatementRevision
+from storage import Incident, Statement, StatementRevision, StatementState
 
 
 def content_hash(body: str) -> str:
@@ -60,7 +60,7 @@ async def create_statement(
         kind=kind,
         template=template,
         preapproved=preapproved,
-        state="draft",
+        state=StatementState.DRAFT,
         author_id=ctx.actor.user_id,
         revision=1,
         body=body,
@@ -123,7 +123,7 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
     statement.revision += 1
     statement.body, statement.content_hash = req.text, content_hash(req.text)
     statement.signer = ctx.actor.name or ctx.actor.user_id  # who wrote the words signs them
-    statement.state = "draft"
+    statement.state = StatementState.DRAFT
     statement.promised_next_update_at = promised_update(req.text, ctx.now)
     await ctx.uow.statements.save(statement)
     await ctx.uow.statements.add_revision(
