@@ -36,6 +36,9 @@ class Deps:
     feeds: Mapping[str, str] = field(default_factory=dict)  # platform → incidents feed channel
     public_url: str | None = None  # base of the status hub, when it is served
     telemetry: Telemetry = field(default_factory=NullTelemetry)  # timings for bot/metrics
+    # Destination kind → how the public knows the place ("Slack", "webhooks"), from the
+    # adapters; a kind not named here is known by its destination's label.
+    places: Mapping[str, str] = field(default_factory=dict)
 
     def chat(self, platform: str) -> ChatPlatform:
         return self.platforms[platform]
@@ -44,6 +47,11 @@ class Deps:
         """How a delivery's destination is named to people."""
         destination = self.destinations.get(destination_key)
         return destination.label if destination is not None else key_label(destination_key)
+
+    def place(self, destination_key: str) -> str:
+        """A destination named for the public: the kind of place, never a channel id or URL."""
+        kind = destination_key.partition(":")[0].lower()
+        return self.places.get(kind) or self.label(destination_key)
 
     def hub_url(self, incident: Incident) -> str | None:
         if not self.public_url:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from commands.domain import COMMANDER, COMMS, SEVERITIES
@@ -37,12 +37,12 @@ class ApproverSpec:
     kind: str  # "user" | "group" | "role"
     value: str
     platform: str | None = None
+    group_word: str = "group"  # how people write the platform's groups (its adapter says)
 
     def __str__(self) -> str:
         if self.kind == "role":
             return f"role:{self.value}"
-        group = "role:" if self.platform == "discord" else "group:"  # as people write them
-        middle = group if self.kind == "group" else ""
+        middle = f"{self.group_word}:" if self.kind == "group" else ""
         return f"{self.platform}:{middle}{self.value}"
 
 
@@ -51,7 +51,7 @@ class PolicyError(ValueError):
 
 
 def parse_approvers(entries: Sequence[str], setting: str = "APPROVERS") -> tuple[ApproverSpec, ...]:
-    """``slack:U123``, ``slack:group:S123``, ``discord:role:789``, ``role:comms``..."""
+    """``platform:U123``, ``platform:group:S123`` (or ``:role:``), ``role:comms``..."""
     specs = []
     for raw in entries:
         entry = raw.strip()
@@ -104,6 +104,14 @@ class ApprovalPolicy:
 
     def describe(self) -> str:
         return ", ".join(str(spec) for spec in self.approvers)
+
+    def spelled(self, group_words: Mapping[str, str]) -> ApprovalPolicy:
+        """Groups written the way each platform names them (platform → word, e.g. "role")."""
+        approvers = tuple(
+            replace(spec, group_word=group_words.get(spec.platform or "", spec.group_word))
+            for spec in self.approvers
+        )
+        return replace(self, approvers=approvers)
 
     async def is_eligible(
         self,

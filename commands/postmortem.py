@@ -24,7 +24,7 @@ from commands.record import CommunicationRecord
 from commands.record_text import late_sentence, plural, span
 from storage import Delivery, Incident, RoleAssignment, Statement, Task, UnitOfWork
 
-Place = Callable[[str], str]  # destination key → how the public knows that place
+Place = Callable[[str], str]  # destination key → how the public knows it (``Deps.place``)
 
 SUMMARY_MAX = 900  # of the resolution summary, quoted in "How we fixed it"
 _STATE_MOMENTS: dict[str, str] = {
@@ -33,7 +33,8 @@ _STATE_MOMENTS: dict[str, str] = {
     "monitoring": "A fix was in place; we watched to make sure it held.",
     "resolved": "Resolved: everything was working normally again.",
 }
-_PLACES = {
+# The words each adapter supplies (``Deps.places``), repeated for ``public_place`` only.
+_BRIDGE_PLACES = {
     "hub": "the status page",
     "slack": "Slack",
     "discord": "Discord",
@@ -67,8 +68,9 @@ async def gather(uow: UnitOfWork, incident: Incident, record: CommunicationRecor
 
 
 def public_place(key: str, label: str) -> str:
-    """A destination named for the public: the kind of place, never a channel id or URL."""
-    return _PLACES.get(key.partition(":")[0].lower(), label)
+    """Bridge for ``commands/handlers/postmortem.py`` until it passes ``deps.place`` to
+    ``compose`` (the places then come only from the adapters); remove with the table."""
+    return _BRIDGE_PLACES.get(key.partition(":")[0].lower(), label)
 
 
 def compose(facts: Facts, place: Place) -> str:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 import yarl
+from aiohttp import web
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
+from bot.adapters import StartOptions
 from bot.discord.commands import build_group
 from bot.discord.destination import DiscordChannelDestination
 from bot.discord.errors import DISCORD_ERRORS, discord_error
@@ -25,6 +27,7 @@ from bot.discord.invite import PERMISSIONS, invite_url
 from bot.discord.platform import DiscordChat
 from bot.priority import TeamFirst
 from bot.settings import Settings
+from bot.startup import StartupError
 from commands.desk import Desk, Reaction
 from commands.ports import Actor, ChannelRef, Reply
 
@@ -138,6 +141,19 @@ def _report_end(connection: asyncio.Task[None]) -> None:
 
 
 class DiscordAdapter:
+    """The Discord platform (``bot.adapters.Adapter``)."""
+
+    name: ClassVar[str] = PLATFORM
+    place: ClassVar[str | None] = "Discord"
+    group_word: ClassVar[str] = "role"  # discord:role:789, a server role
+    feed_channel = None
+    public_channel = None
+    ack_path = None  # interactions arrive over the gateway
+
+    @classmethod
+    def build(cls, settings: Settings, options: StartOptions) -> DiscordAdapter | None:
+        return cls(settings, **options.discord_options) if settings.has_discord else None
+
     def __init__(self, settings: Settings, **client_options: Any) -> None:
         """``client_options`` go to discord.py's Client (tests: ``guild_ready_timeout``)."""
         assert settings.discord_bot_token is not None
@@ -151,10 +167,17 @@ class DiscordAdapter:
     def destination(self, channel_id: str) -> DiscordChannelDestination:
         return DiscordChannelDestination(self.client, channel_id)
 
-    def attach(self, desk: Desk, team_first: TeamFirst | None = None) -> None:
+    def attach(self, desk: Desk, http: web.Application, team_first: TeamFirst) -> None:
         self.client.desk = desk
-        self.client.team_first = team_first or TeamFirst()
+        self.client.team_first = team_first
         self.client.tree.add_command(build_group(desk, team_first), guild=self.client.guild)
+
+    async def check(self) -> None:
+        try:
+            await self.check_token()
+        except DiscordConfigError as error:
+            await self.stop()
+            raise StartupError(str(error)) from error
 
     async def check_token(self) -> None:
         """Log in over REST: a rejected token stops the start, clearly and without the token."""
@@ -171,11 +194,11 @@ class DiscordAdapter:
             await self.client.sync_commands()
         except DISCORD_ERRORS as error:
             reason = discord_error(error).reason
-            raise DiscordConfigError(
+            raise StartupError(
                 f"Discord: could not register the /incident commands ({reason})."
             ) from error
 
-    async def hold_gateway(self) -> None:
+    async def elected(self) -> None:
         """Open the gateway, where commands and reactions arrive. One replica holds it (the
         leader): Discord would deliver each event to every connection otherwise. Returns at
         once: the leader's timers must not wait for Discord to say ready."""
@@ -187,7 +210,7 @@ class DiscordAdapter:
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
         self._connection.add_done_callback(_report_end)
 
-    async def release_gateway(self) -> None:
+    async def deposed(self) -> None:
         """Another replica leads now: close the gateway, keep the REST session for
         publishing and replies."""
         if self._stopped:

@@ -1,23 +1,28 @@
-"""Email publishing assembled from Settings: the ``email:`` destination factory, the
-subscription service behind the hub's subscribe pages, and their signing key."""
+"""The non-chat destinations assembled from Settings, registered by prefix like a chat
+platform's (``bot.adapters.DestinationKind``): ``webhook:`` and ``email:``; for email also
+the subscription service behind the hub's subscribe pages, and its signing key.
+A new kind of destination (``mastodon:``, ``telegram:``...) is one more entry in
+``Publishers.kinds``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.adapters import DestinationKind
 from bot.publishers.email import EmailDestination
 from bot.publishers.links import Links
 from bot.publishers.mail import Sender
 from bot.publishers.smtp import Mailer, SmtpConfig, SmtpUrlError
 from bot.publishers.subscriptions import Subscriptions
 from bot.publishers.throttle import SubscribeLimits
+from bot.publishers.webhook import Webhooks
 from bot.settings import Settings
 from commands.clock import Clock
 from storage import Store
 
 
-class EmailConfigError(Exception):
+class EmailConfigError(ValueError):
     """Email is asked for but cannot work with these settings; says what to set."""
 
 
@@ -80,3 +85,21 @@ class EmailPublishing:
             secret = self.settings.subscription_secret
             await self.subscriptions.load_secret(secret.get_secret_value() if secret else None)
             await self.subscriptions.purge_unconfirmed()
+
+
+class Publishers:
+    """Every non-chat destination kind; ``close`` when the couriers are done."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        self.webhooks = Webhooks(secret, timeout=settings.webhook_timeout)
+        self.email = EmailPublishing(settings, store, clock)
+
+    def kinds(self) -> dict[str, DestinationKind]:
+        return {
+            "webhook": DestinationKind(self.webhooks.destination, "<https url>", "webhooks"),
+            "email": DestinationKind(self.email.destination, "subscribers", "email"),
+        }
+
+    async def close(self) -> None:
+        await self.webhooks.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -22,12 +23,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters import StartOptions
 from bot.priority import TeamFirst
 from bot.settings import Settings
 from bot.slack.destination import SlackChannelDestination
 from bot.slack.ingress import SlackIngress
 from bot.slack.listeners import ACK_SENT, register
 from bot.slack.platform import SlackChat, slack_error
+from bot.startup import StartupError
 from commands.desk import Desk
 from commands.secrets import redact_url
 
@@ -48,10 +51,28 @@ class SlackUnavailable(SlackConfigError):
 
 
 class SlackAdapter:
+    """The Slack platform (``bot.adapters.Adapter``)."""
+
+    name: ClassVar[str] = "slack"
+    place: ClassVar[str | None] = "Slack"
+    group_word: ClassVar[str] = "group"  # slack:group:S123, a user group
+    feed_channel = None
+    public_channel = None
+
+    @classmethod
+    def build(cls, settings: Settings, options: StartOptions) -> SlackAdapter | None:
+        if not settings.has_slack:
+            return None
+        try:
+            return cls(settings)
+        except SlackConfigError as error:
+            raise StartupError(str(error)) from error
+
     def __init__(self, settings: Settings) -> None:
         assert settings.slack_bot_token is not None
         token = settings.slack_bot_token.get_secret_value()
         self.socket_mode = settings.slack_app_token is not None
+        self.ack_path = None if self.socket_mode else EVENTS_PATH  # Socket Mode acks in-band
         if not self.socket_mode and settings.slack_signing_secret is None:
             raise SlackConfigError(
                 "SLACK_SIGNING_SECRET is required for Slack over HTTP "
@@ -82,6 +103,13 @@ class SlackAdapter:
         )
         self._app_token = settings.slack_app_token
         self._socket: AsyncSocketModeHandler | None = None
+
+    async def check(self) -> None:
+        try:
+            await self.check_token()
+        except SlackConfigError as error:
+            code = 1 if isinstance(error, SlackUnavailable) else 2
+            raise StartupError(str(error), exit_code=code) from error
 
     async def check_token(self) -> str:
         """Fail at start, clearly and within STARTUP_CHECK_SECONDS, if Slack does not
@@ -115,11 +143,9 @@ class SlackAdapter:
     def destination(self, channel_id: str) -> SlackChannelDestination:
         return SlackChannelDestination(self._publisher, channel_id)
 
-    def attach(
-        self, desk: Desk, http: web.Application, team_first: TeamFirst | None = None
-    ) -> None:
-        self.team_first = team_first or TeamFirst()
-        register(self.app, desk, self.chat, self.team_first)
+    def attach(self, desk: Desk, http: web.Application, team_first: TeamFirst) -> None:
+        self.team_first = team_first
+        register(self.app, desk, self.chat, team_first)
         if not self.socket_mode:
             http.router.add_post(EVENTS_PATH, self._events)
 
@@ -155,6 +181,12 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+
+    async def elected(self) -> None:
+        """Every replica serves Slack: it sends each event to one of them only."""
+
+    async def deposed(self) -> None:
+        """Nothing to hand over (see ``elected``)."""
 
 
 def _network_reason(error: Exception) -> str:
