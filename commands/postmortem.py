@@ -33,14 +33,6 @@ _STATE_MOMENTS: dict[str, str] = {
     "monitoring": "A fix was in place; we watched to make sure it held.",
     "resolved": "Resolved: everything was working normally again.",
 }
-# The words each adapter supplies (``Deps.places``), repeated for ``public_place`` only.
-_BRIDGE_PLACES = {
-    "hub": "the status page",
-    "slack": "Slack",
-    "discord": "Discord",
-    "webhook": "webhooks",
-    "email": "email",
-}
 
 
 @dataclass(frozen=True)
@@ -65,12 +57,6 @@ async def gather(uow: UnitOfWork, incident: Incident, record: CommunicationRecor
         await uow.statements.of_incident(incident.id),
         await uow.deliveries.of_incident(incident.id),
     )
-
-
-def public_place(key: str, label: str) -> str:
-    """Bridge for ``commands/handlers/postmortem.py`` until it passes ``deps.place`` to
-    ``compose`` (the places then come only from the adapters); remove with the table."""
-    return _BRIDGE_PLACES.get(key.partition(":")[0].lower(), label)
 
 
 def compose(facts: Facts, place: Place) -> str:

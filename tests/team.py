@@ -75,6 +75,9 @@ class Team:
                 admins=parse_admins(parse_approvers(admins.split(","), setting="ADMINS"))
             ),
             feeds={chat.name: FEED},
+            # What the adapters would tell the core (bot/registry.py): how the public knows
+            # each kind of place; any other destination is named by its label.
+            places={"hub": "the status page", "webhook": "webhooks", "email": "email"},
         )
         return cls(Desk(deps), store, clock, chat, timer)
 

@@ -17,7 +17,7 @@ from commands.domain import OPEN_STATES, incident_ref, statement_ref
 from commands.errors import InvalidTransition
 from commands.handlers.statements import create_statement
 from commands.ports import Reply, text
-from commands.postmortem import compose, gather, public_place
+from commands.postmortem import compose, gather
 from commands.postmortem_notes import team_notes
 from commands.record_store import load_record
 from storage import Incident, Statement, StatementState
@@ -34,7 +34,7 @@ async def draft_postmortem(ctx: Ctx, req: rq.DraftPostmortem) -> Reply:
     record = await load_record(ctx.uow, incident, ctx.now)
     facts = await gather(ctx.uow, incident, record)
     deps = ctx.deps
-    body = compose(facts, lambda key: public_place(key, deps.label(key)))
+    body = compose(facts, deps.place)
     statement = await create_statement(ctx, incident, body=body, kind=KIND)
     notes = team_notes(facts, statement.number, deps.label, ctx.now)
     ctx.later(
