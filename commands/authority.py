@@ -1,4 +1,4 @@
-"""Who may run each verb: one table, like the grammar's, shown by `/incident help`.
+"""Who may run each verb: the rule in its row of ``commands.verbs``, shown by `/incident help`.
 
 A rule names who may: ``anyone``, an incident role (``commander``, ``comms`` or any
 custom role word), ``author`` (the people who wrote the draft being edited) or
@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from commands import requests as rq
 from commands.domain import COMMANDER, COMMS, ROLE_PATTERN
 from commands.policy import ApproverSpec, PolicyError
 from commands.ports import Actor, ChatPlatform
@@ -26,64 +25,22 @@ from commands.ports import Actor, ChatPlatform
 ANYONE = "anyone"
 AUTHOR = "author"
 APPROVERS = "approvers"
-_TEAM = (COMMANDER, COMMS)
-
-DEFAULT_RULES: Mapping[str, tuple[str, ...]] = {
-    "open": (ANYONE,),
-    "status": (ANYONE,),
-    "list": (ANYONE,),
-    "help": (ANYONE,),
-    "assign": (COMMANDER,),
-    "unassign": (COMMANDER,),
-    "task": (ANYONE,),
-    "tasks": (ANYONE,),
-    "done": (ANYONE,),
-    "state": _TEAM,
-    "cadence": _TEAM,
-    "eta": _TEAM,
-    "snooze": _TEAM,
-    "rename": _TEAM,
-    "draft": (ANYONE,),
-    "edit": (AUTHOR, *_TEAM),
-    "approve": (APPROVERS,),
-    "reject": (APPROVERS,),
-    "correct": _TEAM,
-    "resolve": _TEAM,
-    "reopen": _TEAM,
-    "timeline": (ANYONE,),
-    "postmortem": _TEAM,
-}
-_FIXED = frozenset({"approve", "reject"})
-
-_VERB_OF: Mapping[type, str] = {
-    rq.OpenIncident: "open",
-    rq.ShowStatus: "status",
-    rq.ListIncidents: "list",
-    rq.ShowHelp: "help",
-    rq.AssignRole: "assign",
-    rq.UnassignRole: "unassign",
-    rq.AddTask: "task",
-    rq.ListTasks: "tasks",
-    rq.CompleteTask: "done",
-    rq.SetState: "state",
-    rq.SetCadence: "cadence",
-    rq.SetEta: "eta",
-    rq.Snooze: "snooze",
-    rq.Rename: "rename",
-    rq.DraftStatement: "draft",
-    rq.EditStatement: "edit",
-    rq.CorrectStatement: "correct",
-    rq.Resolve: "resolve",
-    rq.Reopen: "reopen",
-    rq.ShowTimeline: "timeline",
-    rq.DraftPostmortem: "postmortem",
-}
 
 
-def verb_of(request: rq.Request) -> str:
-    if isinstance(request, rq.Vote):
-        return request.decision
-    return _VERB_OF[type(request)]
+def default_rules() -> Mapping[str, tuple[str, ...]]:
+    """Each verb's rule as its row in the verb table (``commands.verbs``) has it. Read when
+    first needed, not imported above: the table holds the handlers, which import this
+    module (through ``commands.context``)."""
+    from commands.verbs import DEFAULT_RULES
+
+    return DEFAULT_RULES
+
+
+def __getattr__(name: str) -> Mapping[str, tuple[str, ...]]:
+    """``DEFAULT_RULES`` (bot/policy_file.py reads it here) is the verb table's."""
+    if name == "DEFAULT_RULES":
+        return default_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _NAMES = {COMMANDER: "the commander", COMMS: "the comms owner", AUTHOR: "the draft's author"}
@@ -96,11 +53,11 @@ def _either(names: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class AuthorityPolicy:
-    rules: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    rules: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(default_rules()))
     admins: tuple[ApproverSpec, ...] = ()
 
     def who(self, verb: str) -> tuple[str, ...]:
-        return self.rules.get(verb, DEFAULT_RULES[verb])
+        return self.rules.get(verb, default_rules()[verb])
 
     def describe(self, verb: str) -> str:
         """``the commander, the comms owner or an admin (ADMINS)``: who may, in words, for
@@ -144,11 +101,11 @@ class AuthorityPolicy:
 
 def parse_rules(table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """The ``[authority]`` table of CANDOR_CONFIG → rules, with every bad entry named."""
-    rules = dict(DEFAULT_RULES)
+    rules = dict(default_rules())
     for verb, who in table.items():
-        if verb not in DEFAULT_RULES:
+        if verb not in rules:
             raise PolicyError(f"authority.{verb}: there is no such command")
-        if verb in _FIXED:
+        if APPROVERS in rules[verb]:
             raise PolicyError(f"authority.{verb}: who may approve is set by APPROVERS")
         if not isinstance(who, list) or not who or not all(isinstance(w, str) for w in who):
             raise PolicyError(f'authority.{verb} should be a list like ["commander", "comms"]')
@@ -156,7 +113,7 @@ def parse_rules(table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
         for word in words:
             if word not in (ANYONE, AUTHOR) and not ROLE_PATTERN.match(word):
                 raise PolicyError(f"authority.{verb}: {word!r} is not anyone, author or a role")
-        if AUTHOR in words and verb != "edit":
+        if AUTHOR in words and AUTHOR not in rules[verb]:
             raise PolicyError(f"authority.{verb}: only edit has an author")
         rules[verb] = words
     return rules

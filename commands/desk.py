@@ -15,59 +15,22 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from commands import approvals, deliveries, firing, outbox, permit
 from commands import requests as rq
 from commands import suggest as suggestions
+from commands.command_line import parse
 from commands.context import Ctx, Deps
 from commands.couriers import Couriers
 from commands.errors import CommandError, DuplicateEvent
-from commands.grammar import needs_incident, parse
-from commands.handlers import (
-    clock,
-    corrections,
-    incidents,
-    lifecycle,
-    people,
-    postmortem,
-    statements,
-)
 from commands.policy import APPROVE, REJECT, normalise_emoji
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
+from commands.verbs import verb_of
 from storage import Incident, UnitOfWork
 
 log = logging.getLogger("candor.desk")
-
-Handler = Callable[[Ctx, Any], Awaitable[Reply]]
-
-HANDLERS: dict[type, Handler] = {
-    rq.OpenIncident: incidents.open_incident,
-    rq.ShowStatus: incidents.show_status,
-    rq.ListIncidents: incidents.list_incidents,
-    rq.ShowHelp: incidents.show_help,
-    rq.SetState: incidents.set_state,
-    rq.Resolve: incidents.resolve,
-    rq.ShowTimeline: incidents.show_timeline,
-    rq.DraftPostmortem: postmortem.draft_postmortem,
-    rq.AssignRole: people.assign,
-    rq.UnassignRole: people.unassign,
-    rq.Rename: lifecycle.rename,
-    rq.Reopen: lifecycle.reopen,
-    rq.AddTask: people.add_task,
-    rq.ListTasks: people.list_tasks,
-    rq.CompleteTask: people.complete_task,
-    rq.SetCadence: clock.set_cadence,
-    rq.SetEta: clock.set_eta,
-    rq.Snooze: clock.snooze,
-    rq.DraftStatement: statements.draft,
-    rq.EditStatement: statements.edit,
-    rq.Vote: statements.vote,
-    rq.CorrectStatement: corrections.correct,
-}
 
 
 @dataclass(frozen=True)
@@ -131,15 +94,15 @@ class Desk:
         event_key: str | None = None,
     ) -> Reply:
         """Run one command as one unit of work; errors become replies, never exceptions."""
-        handler = HANDLERS[type(command.request)]
+        verb = verb_of(command.request)
         try:
             async with self.deps.store.unit_of_work() as uow:
                 ctx = await self._context(uow, actor, channel, event_key)
                 ctx.incident = await self._incident(ctx, command)
-                if needs_incident(command.request):
+                if verb.needs_incident:
                     ctx.need_incident()
-                refused = await permit.refusal(ctx, command.request)
-                reply = refused or await handler(ctx, command.request)
+                refused = await permit.refusal(ctx, command.request, verb.name)
+                reply = refused or await verb.handler(ctx, command.request)
         except DuplicateEvent:
             return Reply(
                 text("That was already handled."), ephemeral=True, is_error=True, duplicate=True

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from commands import requests as rq
-from commands.authority import ANYONE, APPROVERS, verb_of
+from commands.authority import ANYONE, APPROVERS
 from commands.context import Ctx
 from commands.domain import incident_ref
 from commands.ports import Reply, text
@@ -28,9 +28,9 @@ async def is_admin(ctx: Ctx) -> bool:
     return await ctx.deps.authority.is_admin(ctx.actor, ctx.channel.workspace_id, ctx.chat)
 
 
-async def refusal(ctx: Ctx, request: rq.Request) -> Reply | None:
-    """None when the actor may run ``request`` here; else the refusal, on the timeline."""
-    verb = verb_of(request)
+async def refusal(ctx: Ctx, request: rq.Request, verb: str) -> Reply | None:
+    """None when the actor may run ``request`` (the verb ``verb``) here; else the refusal,
+    on the timeline."""
     policy = ctx.deps.authority
     who = policy.who(verb)
     if (ANYONE in who or APPROVERS in who) and not isinstance(request, rq.AssignRole):

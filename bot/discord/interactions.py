@@ -20,15 +20,11 @@ from commands.desk import Desk
 from commands.errors import CommandError
 from commands.ports import Actor, ChannelRef, Reply, text
 from commands.requests import Command
+from commands.verbs import VERBS
 
 log = logging.getLogger("candor.discord")
 PLATFORM = "discord"
 ERROR_COLOUR = discord.Colour(0xC92A2A)
-
-# Verbs whose answer only the asker sees; anything else is answered in the channel.
-PRIVATE_VERBS = frozenset(
-    {"status", "list", "help", "tasks", "timeline", "assign", "task", "edit", "approve", "reject"}
-)
 
 
 def actor_of(user: discord.abc.User) -> Actor:
@@ -73,7 +69,7 @@ class Responder:
     ) -> None:
         """``command`` is the text after ``/incident`` (parsed by the core's grammar, so
         usage errors read the same as everywhere) or builds the ``Command`` itself."""
-        private = verb in PRIVATE_VERBS
+        private = VERBS[verb].private  # the verb answers only the asker
         try:
             with self.team_first.working():
                 await interaction.response.defer(ephemeral=private, thinking=True)

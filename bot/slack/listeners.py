@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
@@ -17,9 +18,9 @@ from bot.priority import TeamFirst
 from bot.slack import modals
 from bot.slack.platform import SlackChat
 from bot.slack.render import blocks, fallback_text
+from commands.command_line import open_request, parse
 from commands.desk import Desk, Reaction
 from commands.errors import CommandError
-from commands.grammar import open_request, parse
 from commands.ports import Actor, ChannelRef, ChatError, Reply
 from commands.requests import Command, ListIncidents
 
@@ -61,22 +62,59 @@ async def acknowledged(context: dict[str, Any]) -> None:
             await asyncio.wait_for(sent.wait(), ACK_WAIT)
 
 
-def register(
-    app: AsyncApp, desk: Desk, chat: SlackChat, team_first: TeamFirst | None = None
-) -> None:
-    first = team_first or TeamFirst()
+F = TypeVar("F", bound=Callable[..., Any])
 
-    async def tell(channel_id: str, user_id: str, reply: Reply | None) -> None:
+
+class Routes:
+    """What each listener method answers, said where the method is (as bolt's ``@app.…``
+    decorators say it) and attached to the running app by ``register``."""
+
+    def __init__(self) -> None:
+        self.table: list[tuple[str, str, str]] = []  # (bolt's method, its key, listener name)
+        self.team: set[str] = set()  # listeners run as the team's work (bot.priority)
+
+    def _route(self, kind: str, key: str) -> Callable[[F], F]:
+        def mark(listener: F) -> F:
+            self.table.append((kind, key, listener.__name__))
+            return listener
+
+        return mark
+
+    def command(self, name: str) -> Callable[[F], F]:
+        return self._route("command", name)
+
+    def view(self, callback_id: str) -> Callable[[F], F]:
+        return self._route("view", callback_id)
+
+    def event(self, name: str) -> Callable[[F], F]:
+        return self._route("event", name)
+
+    def team_work(self, listener: F) -> F:
+        self.team.add(listener.__name__)
+        return listener
+
+
+class SlackListeners:
+    """One method per bolt listener; bolt injects the arguments each one names."""
+
+    app = Routes()
+
+    def __init__(self, desk: Desk, chat: SlackChat) -> None:
+        self.desk = desk
+        self.chat = chat
+
+    async def tell(self, channel_id: str, user_id: str, reply: Reply | None) -> None:
         if reply is None or reply.duplicate:
             return
         try:
-            await chat.notify(channel_id, user_id, reply.message)
+            await self.chat.notify(channel_id, user_id, reply.message)
         except ChatError as error:  # e.g. the bot is not in that channel
             log.info("could not tell %s in %s: %s", user_id, channel_id, error.reason)
 
     @app.command("/incident")
-    @first.team_work
+    @app.team_work
     async def on_command(
+        self,
         ack: AsyncAck,
         command: dict[str, Any],
         respond: AsyncRespond,
@@ -97,15 +135,31 @@ def register(
             await client.views_open(trigger_id=command["trigger_id"], view=view)
             return
         actor = Actor(PLATFORM, command["user_id"], command.get("user_name", ""))
-        reply = await desk.handle_text(
+        reply = await self.desk.handle_text(
             text, actor, channel, event_key=f"slack:cmd:{command['trigger_id']}"
         )
         if not reply.duplicate:
             await respond(**_reply_payload(reply))
 
+    async def _submitted(
+        self, body: dict[str, Any], view: dict[str, Any], channel_id: str, command: Command
+    ) -> None:
+        """A modal's command, run as the person who submitted it; they are told the answer."""
+        user = body["user"]
+        channel = ChannelRef(PLATFORM, user.get("team_id") or body["team"]["id"], channel_id)
+        reply = await self.desk.handle(
+            command,
+            Actor(PLATFORM, user["id"], user.get("name", "")),
+            channel,
+            event_key=f"slack:view:{view['id']}",
+        )
+        await self.tell(channel.channel_id, user["id"], reply)
+
     @app.view(modals.OPEN_CALLBACK)
-    @first.team_work
-    async def on_open_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @app.team_work
+    async def on_open_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         fields = modals.values(view)
         try:
             request = open_request(
@@ -118,21 +172,13 @@ def register(
             await ack(response_action="errors", errors={"title": error.message[:150]})
             return
         await ack()
-        user = body["user"]
-        channel = ChannelRef(
-            PLATFORM, user.get("team_id") or body["team"]["id"], view["private_metadata"]
-        )
-        reply = await desk.handle(
-            Command(request),
-            Actor(PLATFORM, user["id"], user.get("name", "")),
-            channel,
-            event_key=f"slack:view:{view['id']}",
-        )
-        await tell(channel.channel_id, user["id"], reply)
+        await self._submitted(body, view, view["private_metadata"], Command(request))
 
     @app.view(modals.DRAFT_CALLBACK)
-    @first.team_work
-    async def on_draft_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @app.team_work
+    async def on_draft_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         fields = modals.values(view)
         channel_id, _, incident = view["private_metadata"].partition(" ")
         try:
@@ -141,17 +187,9 @@ def register(
             await ack(response_action="errors", errors={"text": error.message[:150]})
             return
         await ack()
-        user = body["user"]
-        channel = ChannelRef(PLATFORM, user.get("team_id") or body["team"]["id"], channel_id)
-        reply = await desk.handle(
-            command,
-            Actor(PLATFORM, user["id"], user.get("name", "")),
-            channel,
-            event_key=f"slack:view:{view['id']}",
-        )
-        await tell(channel.channel_id, user["id"], reply)
+        await self._submitted(body, view, channel_id, command)
 
-    async def on_reaction(event: dict[str, Any], body: dict[str, Any], added: bool) -> None:
+    async def _on_reaction(self, event: dict[str, Any], body: dict[str, Any], added: bool) -> None:
         item = event.get("item", {})
         if item.get("type") != "message":
             return
@@ -163,29 +201,29 @@ def register(
             added=added,
             event_key=f"slack:{body['event_id']}",
         )
-        await tell(item["channel"], event["user"], await desk.react(reaction))
+        await self.tell(item["channel"], event["user"], await self.desk.react(reaction))
 
     @app.event("reaction_added")
-    @first.team_work
+    @app.team_work
     async def on_reaction_added(
-        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+        self, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
     ) -> None:
         await acknowledged(context)
-        await on_reaction(event, body, added=True)
+        await self._on_reaction(event, body, added=True)
 
     @app.event("reaction_removed")
-    @first.team_work
+    @app.team_work
     async def on_reaction_removed(
-        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+        self, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
     ) -> None:
         await acknowledged(context)
-        await on_reaction(event, body, added=False)
+        await self._on_reaction(event, body, added=False)
 
     @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
+    async def on_home(self, event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        reply = await desk.handle(
+        reply = await self.desk.handle(
             Command(ListIncidents()),
             Actor(PLATFORM, event["user"]),
             ChannelRef(PLATFORM, body["team_id"], ""),
@@ -193,3 +231,18 @@ def register(
         await client.views_publish(
             user_id=event["user"], view={"type": "home", "blocks": blocks(reply.message)}
         )
+
+
+def register(
+    app: AsyncApp, desk: Desk, chat: SlackChat, team_first: TeamFirst | None = None
+) -> None:
+    """Attach every listener of ``SlackListeners`` to ``app``; bolt reads the arguments to
+    inject from each method's own signature (``team_work`` keeps it, bolt skips ``self``)."""
+    first = team_first or TeamFirst()
+    listeners = SlackListeners(desk, chat)
+    routes = SlackListeners.app
+    for kind, key, name in routes.table:
+        listener = getattr(listeners, name)
+        if name in routes.team:
+            listener = first.team_work(listener)
+        getattr(app, kind)(key)(listener)

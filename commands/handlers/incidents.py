@@ -1,4 +1,4 @@
-"""open, status, list, help, state, resolve, timeline."""
+"""open, status, list, state, resolve, timeline (help is the verb table's own)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from commands import requests as rq
 from commands.context import Ctx
 from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, channel_name, incident_ref
 from commands.errors import InvalidTransition
-from commands.grammar import help_text
 from commands.handlers.statements import create_statement
 from commands.ports import Line, Mention, Message, Reply, Strong, text
 from commands.record_store import load_record
@@ -158,10 +157,6 @@ async def list_incidents(ctx: Ctx, req: rq.ListIncidents) -> Reply:
         if i.id is not None and (c := await ctx.uow.roles.holder(i.id, COMMANDER))
     }
     return Reply(render.incident_list(incidents, commanders, ctx.now), ephemeral=True)
-
-
-async def show_help(ctx: Ctx, req: rq.ShowHelp) -> Reply:
-    return Reply(text(help_text(req.topic, ctx.deps.authority.describe)), ephemeral=True)
 
 
 def _require_open(incident: Incident) -> None:

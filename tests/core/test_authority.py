@@ -14,9 +14,9 @@ import pytest
 
 from commands.authority import AuthorityPolicy, parse_rules
 from commands.desk import Desk
-from commands.grammar import VERBS
 from commands.policy import PolicyError
 from commands.ports import Reply
+from commands.verbs import VERBS
 from storage import Store, TimelineEvent
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands import requests as rq
+from commands.command_line import parse
 from commands.errors import CommandError, UsageError
-from commands.grammar import VERBS, help_text, parse
 from commands.templates import TEMPLATE_NAMES
 from commands.timeparse import When
+from commands.verbs import VERBS, help_text
 
 
 def minutes(n: int) -> When:
