@@ -22,11 +22,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from commands.authority import DEFAULT_RULES, parse_rules
+from commands.authority import parse_rules
 from commands.domain import SEVERITIES
 from commands.policy import CadencePolicy, PolicyError
 from commands.templates import DEFAULT_TEMPLATES, Template
 from commands.timeparse import parse_duration
+from commands.verbs import DEFAULT_RULES
 
 
 def _durations(table: dict[str, Any], where: str) -> dict[str, timedelta]:

@@ -36,13 +36,6 @@ def default_rules() -> Mapping[str, tuple[str, ...]]:
     return DEFAULT_RULES
 
 
-def __getattr__(name: str) -> Mapping[str, tuple[str, ...]]:
-    """``DEFAULT_RULES`` (bot/policy_file.py reads it here) is the verb table's."""
-    if name == "DEFAULT_RULES":
-        return default_rules()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _NAMES = {COMMANDER: "the commander", COMMS: "the comms owner", AUTHOR: "the draft's author"}
 
 

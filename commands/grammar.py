@@ -8,7 +8,7 @@ each verb's usage line and adds it as the fix, and dispatches a whole line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from commands import requests as rq
 from commands.domain import DEFAULT_SEVERITY as _DEFAULT_SEVERITY
@@ -242,13 +242,3 @@ def parse_resolve(rest: str) -> rq.Request:
     if len(summary) > STATEMENT_MAX:
         raise ArgumentError(f"Keep the summary to {STATEMENT_MAX} characters.")
     return rq.Resolve(summary or None)
-
-
-def __getattr__(name: str) -> Mapping[str, object]:
-    """``VERBS`` (the console reads it here) is the verb table's, looked up on first use:
-    the table imports this module's parsers."""
-    if name == "VERBS":
-        from commands.verbs import VERBS
-
-        return VERBS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from bot.console.platform import PLATFORM, WORKSPACE, ConsoleChat
 from commands.clock import Clock, ShiftedClock
 from commands.desk import Desk, Reaction
-from commands.grammar import VERBS
 from commands.ports import Actor, ChannelRef, Reply
 from commands.timeparse import DURATION_HELP, parse_duration
+from commands.verbs import VERBS
 
 from .platform import render
 

@@ -2,7 +2,7 @@
 role, the commander, comms, the draft's author and an admin. A refusal is an error
 that says who may (and who holds the roles), a "refused" line on the timeline, and
 nothing else changed. The expected answers are written out here, not read from
-``commands.authority.DEFAULT_RULES``, so a wrong default fails this test."""
+``commands.verbs.DEFAULT_RULES``, so a wrong default fails this test."""
 
 from __future__ import annotations
 
