@@ -21,8 +21,7 @@ from aiohttp import web
 
 from bot.priority import TeamFirst
 from bot.settings import Settings
-from commands.desk import Desk
-from commands.ports import ChatPlatform, Destination
+from commands import ChatPlatform, Desk, Destination
 
 DestinationFactory = Callable[[str], Destination]
 

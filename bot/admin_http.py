@@ -16,7 +16,7 @@ from bot import health
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.replicas.leadership import Leadership
 from bot.scheduler import SchedulerTimer
-from commands.clock import Clock
+from commands import Clock
 from storage import Store
 
 SERVER = "candor"  # the Server header on both listeners: no product version to look up

@@ -35,10 +35,7 @@ from bot.slack.runtime import SlackAdapter
 from bot.startup import StartupError as StartupError  # where callers have long found it
 from bot.startup import listen_problem, reaching_database
 from bot.timed_destinations import timed_all
-from commands.clock import Clock, ShiftedClock
-from commands.context import Deps
-from commands.desk import Desk
-from commands.policy import PolicyError
+from commands import Clock, Deps, Desk, PolicyError, ShiftedClock
 from storage import Store
 from storage.migrate import schema_is_current
 

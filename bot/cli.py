@@ -21,11 +21,7 @@ from bot.logs import configure_logging
 from bot.replicas.wakeups import wake_leader
 from bot.settings import Settings
 from bot.startup import StartupError, reaching_database
-from commands.clock import ShiftedClock, SystemClock
-from commands.context import Deps
-from commands.desk import Desk
-from commands.policy import PolicyError
-from commands.ports import NullTimer
+from commands import Deps, Desk, NullTimer, PolicyError, ShiftedClock, SystemClock
 from storage import Store
 
 

@@ -18,11 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from commands.destinations import key_label
-from commands.domain import incident_ref
-from commands.record import CommunicationRecord
-from commands.record_store import load_record
-from commands.secrets import redact_urls
+from commands import CommunicationRecord, incident_ref, key_label, load_record, redact_urls
 from storage import Incident, Statement, Store, UnitOfWork
 
 FORMAT = 1

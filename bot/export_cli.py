@@ -14,7 +14,7 @@ from bot.export import ExportError, IncidentExport, export, to_json
 from bot.export_md import render
 from bot.hub import chart
 from bot.settings import Settings
-from commands.clock import SystemClock
+from commands import SystemClock
 from storage import Store
 
 

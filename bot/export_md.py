@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.export import IncidentExport, StatementEntry
-from commands.record_text import approvals, deliveries, first_update, late, plural, silence, span
-from commands.timeparse import format_time
+from commands import approvals, deliveries, first_update, format_time, late, plural, silence, span
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^([#=+-])|^(\d+)([.)])")

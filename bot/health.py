@@ -19,8 +19,7 @@ from typing import Any
 
 from bot.replicas.leadership import Leadership
 from bot.scheduler import SchedulerTimer
-from commands.clock import Clock
-from commands.secrets import redact_urls
+from commands import Clock, redact_urls
 from storage import DeliveryState, Store
 
 log = logging.getLogger("candor.health")

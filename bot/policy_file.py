@@ -10,7 +10,7 @@ For policy that does not fit one environment line::
     kind = "update"
     preapproved = true
     body = "We are still on it ({title}). Next update by {next_update}."
-    [authority]              # who may run a command (commands.authority)
+    [authority]              # who may run a command (commands.authority.rules)
     state = ["commander", "comms", "tech-lead"]
 """
 
@@ -22,12 +22,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from commands.authority import parse_rules
-from commands.domain import SEVERITIES
-from commands.policy import CadencePolicy, PolicyError
-from commands.templates import DEFAULT_TEMPLATES, Template
-from commands.timeparse import parse_duration
-from commands.verbs import DEFAULT_RULES
+from commands import (
+    DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
+    SEVERITIES,
+    CadencePolicy,
+    PolicyError,
+    Template,
+    parse_duration,
+    parse_rules,
+)
 
 
 def _durations(table: dict[str, Any], where: str) -> dict[str, timedelta]:

@@ -11,8 +11,7 @@ from bot.discord.runtime import DiscordAdapter
 from bot.settings import Settings
 from bot.slack.runtime import SlackAdapter
 from bot.startup import StartupError
-from commands.ports import Destination
-from commands.secrets import redact_urls
+from commands import Destination, redact_urls
 
 PLATFORMS: dict[str, type[Adapter]] = {
     ConsoleAdapter.name: ConsoleAdapter,

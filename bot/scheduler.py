@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from commands.clock import Clock
+from commands import Clock
 from storage.errors import connection_lost
 
 log = logging.getLogger("candor.scheduler")

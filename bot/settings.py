@@ -12,8 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.connections import ConnectionLimits, parse_networks
-from commands.authority import AuthorityPolicy, parse_admins
-from commands.policy import ApprovalPolicy, parse_approvers, parse_required
+from commands import ApprovalPolicy, AuthorityPolicy, parse_admins, parse_approvers, parse_required
 from storage.database_url import check_database_url
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Protocol
 
-from commands.ports import Amendable, DeliveryFailed, Destination, Publication
+from commands import Amendable, DeliveryFailed, Destination, Publication
 
 
 class Recorder(Protocol):

@@ -1,0 +1,147 @@
+"""The core's public face: everything bot/ may use, and nothing else (an
+import-linter contract in pyproject.toml keeps bot/ to this module). Inside
+the core, modules import each other by their full paths."""
+
+from commands.approval.policy import (
+    EMOJI_ALIASES,
+    ApprovalPolicy,
+    CadencePolicy,
+    PolicyError,
+    parse_approvers,
+    parse_required,
+)
+from commands.authority.rules import AuthorityPolicy, parse_admins, parse_rules
+from commands.clock import Clock, ShiftedClock, SystemClock
+from commands.context import Deps
+from commands.desk import Desk, Reaction
+from commands.domain import (
+    DEFAULT_SEVERITY,
+    OPEN_STATES,
+    SEVERITIES,
+    TITLE_MAX,
+    incident_ref,
+    printable,
+    statement_ref,
+)
+from commands.errors import CommandError
+from commands.grammar.command_line import open_request, parse
+from commands.grammar.requests import Command, ListIncidents
+from commands.grammar.suggest import Topic
+from commands.grammar.templates import DEFAULT_TEMPLATES, TEMPLATE_NAMES, Template
+from commands.grammar.times import DURATION_HELP, format_time, parse_duration
+from commands.grammar.verbs import DEFAULT_RULES, VERBS
+from commands.ports import (
+    Actor,
+    Amendable,
+    ChannelPing,
+    ChannelRef,
+    ChatError,
+    ChatPlatform,
+    DeliveryFailed,
+    Destination,
+    Line,
+    Link,
+    Mention,
+    Message,
+    MessageRef,
+    NewChannel,
+    NullTimer,
+    Publication,
+    Reply,
+    Strong,
+    render_plain,
+    text,
+)
+from commands.publishing.destinations import (
+    KIND_LABELS,
+    ChatChannelDestination,
+    amended_message,
+    key_label,
+    publication_message,
+)
+from commands.publishing.public_facts import public_facts
+from commands.record.communication import CommunicationRecord, LateUpdate, PublicRecord
+from commands.record.due_windows import DueWindow
+from commands.record.loading import load_public_record, load_record
+from commands.record.wording import approvals, deliveries, first_update, late, plural, silence, span
+from commands.secrets import redact_url, redact_urls
+
+__all__ = [
+    "DEFAULT_RULES",
+    "DEFAULT_SEVERITY",
+    "DEFAULT_TEMPLATES",
+    "DURATION_HELP",
+    "EMOJI_ALIASES",
+    "KIND_LABELS",
+    "OPEN_STATES",
+    "SEVERITIES",
+    "TEMPLATE_NAMES",
+    "TITLE_MAX",
+    "VERBS",
+    "Actor",
+    "Amendable",
+    "ApprovalPolicy",
+    "AuthorityPolicy",
+    "CadencePolicy",
+    "ChannelPing",
+    "ChannelRef",
+    "ChatChannelDestination",
+    "ChatError",
+    "ChatPlatform",
+    "Clock",
+    "Command",
+    "CommandError",
+    "CommunicationRecord",
+    "DeliveryFailed",
+    "Deps",
+    "Desk",
+    "Destination",
+    "DueWindow",
+    "LateUpdate",
+    "Line",
+    "Link",
+    "ListIncidents",
+    "Mention",
+    "Message",
+    "MessageRef",
+    "NewChannel",
+    "NullTimer",
+    "PolicyError",
+    "PublicRecord",
+    "Publication",
+    "Reaction",
+    "Reply",
+    "ShiftedClock",
+    "Strong",
+    "SystemClock",
+    "Template",
+    "Topic",
+    "amended_message",
+    "approvals",
+    "deliveries",
+    "first_update",
+    "format_time",
+    "incident_ref",
+    "key_label",
+    "late",
+    "load_public_record",
+    "load_record",
+    "open_request",
+    "parse",
+    "parse_admins",
+    "parse_approvers",
+    "parse_duration",
+    "parse_required",
+    "parse_rules",
+    "plural",
+    "printable",
+    "public_facts",
+    "publication_message",
+    "redact_url",
+    "redact_urls",
+    "render_plain",
+    "silence",
+    "span",
+    "statement_ref",
+    "text",
+]

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from commands.authority import AuthorityPolicy
+from commands.approval.policy import ApprovalPolicy, CadencePolicy
+from commands.authority.rules import AuthorityPolicy
 from commands.clock import Clock
-from commands.destinations import key_label
 from commands.errors import NotFound
-from commands.policy import ApprovalPolicy, CadencePolicy
+from commands.grammar.templates import DEFAULT_TEMPLATES, Template
 from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
+from commands.publishing.destinations import key_label
 from commands.telemetry import NullTelemetry, Telemetry
-from commands.templates import DEFAULT_TEMPLATES, Template
 from storage import Incident, Store, UnitOfWork
 
 log = logging.getLogger("candor.effects")

@@ -18,16 +18,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from commands import approvals, deliveries, firing, outbox, permit
-from commands import requests as rq
-from commands import suggest as suggestions
-from commands.command_line import parse
+from commands.approval import votes as approvals
+from commands.approval.policy import APPROVE, REJECT, normalise_emoji
+from commands.authority import permit
 from commands.context import Ctx, Deps
-from commands.couriers import Couriers
 from commands.errors import CommandError, DuplicateEvent
-from commands.policy import APPROVE, REJECT, normalise_emoji
+from commands.grammar import requests as rq
+from commands.grammar import suggest as suggestions
+from commands.grammar.command_line import parse
+from commands.grammar.verbs import verb_of
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
-from commands.verbs import verb_of
+from commands.publishing import deliveries, outbox
+from commands.publishing.couriers import Couriers
+from commands.timing import firing
 from storage import Incident, UnitOfWork
 
 log = logging.getLogger("candor.desk")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from commands import corrections, quorum, render
+from commands import render
+from commands.approval import quorum
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
+from commands.publishing import corrections
 from storage import Incident, Statement, StatementState, UnitOfWork
 
 

@@ -226,7 +226,7 @@ class DeliveryFailed(Exception):
 class Destination(Protocol):
     """A public place approved statements go (a channel, the hub, a webhook, email).
 
-    Optional attributes the outbox reads (``commands.attempts``): ``timeout``, the
+    Optional attributes the outbox reads (``commands.publishing.attempts``): ``timeout``, the
     seconds one ``deliver`` may take before it is given up and retried later (default
     60), and ``concurrency``, how many deliveries (of different incidents) it takes at
     once (default 4). A wrapper must pass them through."""

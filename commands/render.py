@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from commands.checklist import review
+from commands.approval.checklist import review
 from commands.domain import COMMANDER, COMMS, incident_ref, statement_ref
+from commands.grammar.times import format_time, relative
 from commands.ports import Line, Mention, Message, Segment, Strong
-from commands.timeparse import format_time, relative
 from storage import Approval, Incident, Statement, StatementState, Task
 
 STATE_ICONS = {

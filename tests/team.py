@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
-from commands.authority import AuthorityPolicy, parse_admins
+from commands.approval.policy import ApprovalPolicy, parse_approvers
+from commands.authority.rules import AuthorityPolicy, parse_admins
 from commands.context import Deps
 from commands.desk import Desk, Reaction
-from commands.destinations import ChatChannelDestination
-from commands.policy import ApprovalPolicy, parse_approvers
 from commands.ports import Actor, ChannelRef, Destination, NullTimer, Reply
+from commands.publishing.destinations import ChatChannelDestination
 from storage import Incident, Store
 from tests.fakes.chat import RecordingChat, Sent
 from tests.fakes.clock import FakeClock

@@ -14,8 +14,7 @@ from bot.adapters import StartOptions
 from bot.console.platform import PLATFORM, ConsoleChat
 from bot.priority import TeamFirst
 from bot.settings import Settings
-from commands.desk import Desk
-from commands.destinations import ChatChannelDestination
+from commands import ChatChannelDestination, Desk
 
 
 class ConsoleAdapter:

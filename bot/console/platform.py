@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from commands.ports import Message, MessageRef, NewChannel, render_plain
+from commands import Message, MessageRef, NewChannel, render_plain
 
 PLATFORM = "console"
 WORKSPACE = "local"

@@ -15,11 +15,18 @@ import sys
 from collections.abc import Callable
 
 from bot.console.platform import PLATFORM, WORKSPACE, ConsoleChat
-from commands.clock import Clock, ShiftedClock
-from commands.desk import Desk, Reaction
-from commands.ports import Actor, ChannelRef, Reply
-from commands.timeparse import DURATION_HELP, parse_duration
-from commands.verbs import VERBS
+from commands import (
+    DURATION_HELP,
+    VERBS,
+    Actor,
+    ChannelRef,
+    Clock,
+    Desk,
+    Reaction,
+    Reply,
+    ShiftedClock,
+    parse_duration,
+)
 
 from .platform import render
 

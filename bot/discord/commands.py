@@ -18,13 +18,17 @@ from discord import app_commands
 
 from bot.discord.interactions import Responder, channel_of
 from bot.priority import TeamFirst
-from commands.command_line import open_request
-from commands.desk import Desk
-from commands.domain import DEFAULT_SEVERITY, OPEN_STATES, SEVERITIES
-from commands.requests import Command
-from commands.suggest import Topic
-from commands.templates import TEMPLATE_NAMES
-from commands.verbs import VERBS
+from commands import (
+    DEFAULT_SEVERITY,
+    OPEN_STATES,
+    SEVERITIES,
+    TEMPLATE_NAMES,
+    VERBS,
+    Command,
+    Desk,
+    Topic,
+    open_request,
+)
 
 
 def _options(values: Iterable[str]) -> list[app_commands.Choice[str]]:

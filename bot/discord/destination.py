@@ -20,8 +20,7 @@ import discord
 
 from bot.discord.errors import DISCORD_ERRORS, delivery_failed
 from bot.discord.render import NO_PINGS, embed
-from commands.destinations import amended_message, publication_message
-from commands.ports import Publication
+from commands import Publication, amended_message, publication_message
 
 HISTORY_WINDOW = 50
 

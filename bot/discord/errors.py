@@ -7,7 +7,7 @@ from datetime import timedelta
 import aiohttp
 import discord
 
-from commands.ports import ChatError, DeliveryFailed
+from commands import ChatError, DeliveryFailed
 
 # Discord JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
 READABLE = {

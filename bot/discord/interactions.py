@@ -16,11 +16,7 @@ import discord
 
 from bot.discord.render import NO_PINGS, embed
 from bot.priority import TeamFirst
-from commands.desk import Desk
-from commands.errors import CommandError
-from commands.ports import Actor, ChannelRef, Reply, text
-from commands.requests import Command
-from commands.verbs import VERBS
+from commands import VERBS, Actor, ChannelRef, Command, CommandError, Desk, Reply, text
 
 log = logging.getLogger("candor.discord")
 PLATFORM = "discord"

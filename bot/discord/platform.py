@@ -18,7 +18,7 @@ import discord
 
 from bot.discord.errors import DISCORD_ERRORS, discord_error
 from bot.discord.render import emoji_for, render
-from commands.ports import ChatError, Message, MessageRef, NewChannel
+from commands import ChatError, Message, MessageRef, NewChannel
 
 log = logging.getLogger("candor.discord")
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import discord
 
-from commands.policy import EMOJI_ALIASES
-from commands.ports import ChannelPing, Line, Link, Mention, Message, Strong
+from commands import EMOJI_ALIASES, ChannelPing, Line, Link, Mention, Message, Strong
 
 # Discord's own limits on an embed (https://discord.com/developers/docs/resources/message).
 TITLE_LIMIT = 256

@@ -28,8 +28,7 @@ from bot.discord.platform import DiscordChat
 from bot.priority import TeamFirst
 from bot.settings import Settings
 from bot.startup import StartupError
-from commands.desk import Desk, Reaction
-from commands.ports import Actor, ChannelRef, Reply
+from commands import Actor, ChannelRef, Desk, Reaction, Reply
 
 log = logging.getLogger("candor.discord")
 

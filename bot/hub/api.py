@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.hub.pages import iso
 from bot.hub.record import FrontPage, PublicIncident, StatementLink
-from commands.record import LateUpdate, PublicRecord
+from commands import LateUpdate, PublicRecord
 
 SCHEMA_FILE = "incidents.schema.json"
 

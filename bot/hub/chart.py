@@ -15,10 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
-from commands.destinations import KIND_LABELS
-from commands.record import PublicRecord
-from commands.record_clock import DueWindow
-from commands.record_text import late, plural, span
+from commands import KIND_LABELS, DueWindow, PublicRecord, late, plural, span
 
 WIDTH, HEIGHT = 760, 230
 LEFT, RIGHT = 24, 24

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commands.ports import Publication
+from commands import Publication
 
 HUB = "hub"
 EXTERNAL_ID_MAX = 200  # Delivery.external_id

@@ -13,7 +13,7 @@ from feedgen.feed import FeedGenerator
 
 from bot.hub.pages import human
 from bot.hub.record import PublicIncident, PublicStatement
-from commands.domain import printable
+from commands import printable
 
 
 def statement_url(base_url: str, incident: PublicIncident, statement: PublicStatement) -> str:

@@ -9,9 +9,7 @@ from markupsafe import Markup
 from bot.hub import chart
 from bot.hub.record import FrontPage, PublicIncident
 from bot.hub.templating import hub_environment
-from commands.record import PublicRecord
-from commands.record_text import late, span
-from commands.timeparse import format_time
+from commands import PublicRecord, format_time, late, span
 
 
 def iso(moment: datetime) -> str:

@@ -5,7 +5,7 @@ incident facts every publication already carries (reference, title, severity,
 state, update times). Nothing else of an incident — its channel, description,
 roles, tasks, votes, timeline, who opened it — is ever loaded into these views.
 The one exception is read, not shown: the public half of the communication record
-(``commands.record.PublicRecord``) is computed from the timeline and the update
+(``commands.record.communication.PublicRecord``) is computed from the timeline and the update
 reminders, and keeps only when updates were published, when they were due, and the
 incident's states.
 
@@ -20,11 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from commands.destinations import KIND_LABELS
-from commands.domain import OPEN_STATES, SEVERITIES, incident_ref, statement_ref
-from commands.public_facts import public_facts
-from commands.record import PublicRecord
-from commands.record_store import load_public_record
+from commands import (
+    KIND_LABELS,
+    OPEN_STATES,
+    SEVERITIES,
+    PublicRecord,
+    incident_ref,
+    load_public_record,
+    public_facts,
+    statement_ref,
+)
 from storage import Incident, Statement, Store
 
 RECENT = timedelta(days=7)  # resolved incidents stay on the front page this long

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.hub.caching import Representation
-from commands.clock import Clock
+from commands import Clock
 
 log = logging.getLogger("candor.hub")
 

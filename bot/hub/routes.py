@@ -32,8 +32,7 @@ from bot.hub.destination import HubDestination
 from bot.hub.pages import Pages
 from bot.hub.rendering import Render, RenderCache, Views
 from bot.priority import TeamFirst
-from commands.clock import Clock
-from commands.ports import Publication
+from commands import Clock, Publication
 from storage import DeliveryState, Store
 
 HTML = "text/html"

@@ -7,7 +7,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from commands.domain import printable
+from commands import printable
 
 
 def _shown(value: Any) -> Any:

@@ -37,7 +37,7 @@ from email.message import EmailMessage
 from bot.publishers.mail import Recipient, statement_mail
 from bot.publishers.smtp import RecipientRefused, SmtpSession
 from bot.publishers.subscriptions import Subscriptions
-from commands.ports import DeliveryFailed, Publication
+from commands import DeliveryFailed, Publication
 from storage import Subscriber
 
 log = logging.getLogger("candor.email")

@@ -25,7 +25,7 @@ from itsdangerous import (
     URLSafeTimedSerializer,
 )
 
-from commands.clock import Clock
+from commands import Clock
 from storage import Subscriber
 
 CONFIRM_FOR = timedelta(hours=48)  # the default; Subscriptions passes its own

@@ -16,8 +16,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from commands.destinations import publication_message
-from commands.ports import Publication, render_plain
+from commands import Publication, publication_message, render_plain
 
 NO_REPLY = re.compile(r"^(no|do[-_.]?not)[-_.]?reply", re.IGNORECASE)
 # The address syntax browsers accept for <input type="email"> (WHATWG), with a dot

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from commands.ports import DeliveryFailed
+from commands import DeliveryFailed
 
 TIMEOUT = 30.0  # one SMTP command (aiosmtplib's own)
 MESSAGE_TIMEOUT = 30.0  # one whole message: MAIL FROM to the answer after DATA

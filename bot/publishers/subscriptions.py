@@ -26,9 +26,7 @@ from bot.publishers.links import ConfirmClaim, LinkInvalid, Links, LinkStale, To
 from bot.publishers.mail import Sender, confirmation_mail, for_humans, parse_email
 from bot.publishers.smtp import Mailer, RecipientRefused
 from bot.publishers.throttle import MailTicket, SubscribeLimits, SubscribeThrottle
-from commands.clock import Clock
-from commands.domain import incident_ref
-from commands.ports import DeliveryFailed
+from commands import Clock, DeliveryFailed, incident_ref
 from storage import Store, Subscriber, UnitOfWork
 
 RESEND_AFTER = timedelta(minutes=5)  # one confirmation mail per address per 5 minutes

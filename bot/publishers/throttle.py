@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from commands.clock import Clock
+from commands import Clock
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 MAX_KEYS = 20_000  # memory bound per window: forget the stalest keys past this many

@@ -33,9 +33,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from standardwebhooks import Webhook
 
-from commands.destinations import key_label
-from commands.ports import DeliveryFailed, Publication
-from commands.secrets import redact_url, redact_urls
+from commands import DeliveryFailed, Publication, key_label, redact_url, redact_urls
 
 log = logging.getLogger("candor.webhook")
 

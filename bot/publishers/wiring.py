@@ -18,7 +18,7 @@ from bot.publishers.subscriptions import Subscriptions
 from bot.publishers.throttle import SubscribeLimits
 from bot.publishers.webhook import Webhooks
 from bot.settings import Settings
-from commands.clock import Clock
+from commands import Clock
 from storage import Store
 
 

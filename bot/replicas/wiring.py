@@ -14,8 +14,7 @@ from bot.replicas.leadership import (
 from bot.replicas.process_lock import ProcessLock, lock_sqlite
 from bot.replicas.wakeups import Coalesced, WakeLeader
 from bot.scheduler import SchedulerTimer
-from commands.clock import Clock
-from commands.desk import Desk
+from commands import Clock, Desk
 from storage import Store
 
 log = logging.getLogger("candor.leadership")

@@ -21,8 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.platform import slack_error
 from bot.slack.render import blocks, fallback_text
-from commands.destinations import amended_message, publication_message
-from commands.ports import DeliveryFailed, Publication
+from commands import DeliveryFailed, Publication, amended_message, publication_message
 
 EVENT_TYPE = "candor_delivery"
 HISTORY_WINDOW = 100

@@ -18,11 +18,19 @@ from bot.priority import TeamFirst
 from bot.slack import modals
 from bot.slack.platform import SlackChat
 from bot.slack.render import blocks, fallback_text
-from commands.command_line import open_request, parse
-from commands.desk import Desk, Reaction
-from commands.errors import CommandError
-from commands.ports import Actor, ChannelRef, ChatError, Reply
-from commands.requests import Command, ListIncidents
+from commands import (
+    Actor,
+    ChannelRef,
+    ChatError,
+    Command,
+    CommandError,
+    Desk,
+    ListIncidents,
+    Reaction,
+    Reply,
+    open_request,
+    parse,
+)
 
 log = logging.getLogger("candor.slack")
 PLATFORM = "slack"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.domain import DEFAULT_SEVERITY, SEVERITIES, TITLE_MAX
-from commands.templates import TEMPLATE_NAMES
+from commands import DEFAULT_SEVERITY, SEVERITIES, TEMPLATE_NAMES, TITLE_MAX
 
 OPEN_CALLBACK = "candor_open"
 DRAFT_CALLBACK = "candor_draft"

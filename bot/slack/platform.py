@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.render import blocks, fallback_text
-from commands.ports import ChatError, Message, MessageRef, NewChannel
+from commands import ChatError, Message, MessageRef, NewChannel
 
 GROUP_CACHE_SECONDS = 60.0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ports import ChannelPing, Line, Link, Mention, Message, Strong
+from commands import ChannelPing, Line, Link, Mention, Message, Strong
 
 SECTION_LIMIT = 3000  # Slack rejects longer section text
 

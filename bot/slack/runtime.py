@@ -31,8 +31,7 @@ from bot.slack.ingress import SlackIngress
 from bot.slack.listeners import ACK_SENT, register
 from bot.slack.platform import SlackChat, slack_error
 from bot.startup import StartupError
-from commands.desk import Desk
-from commands.secrets import redact_url
+from commands import Desk, redact_url
 
 log = logging.getLogger("candor.slack")
 EVENTS_PATH = "/slack/events"

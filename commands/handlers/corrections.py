@@ -2,7 +2,8 @@
 
 The correction is a statement of kind "correction" pointing at its original. It is
 voted on like any draft; once approved, the outbox sends it where the original went
-and marks the original corrected where the platform can edit it (``commands.corrections``).
+and marks the original corrected where the platform can edit it
+(``commands.publishing.corrections``).
 A statement has at most one live correction: a second would leave readers to guess
 which one is right, so a correction is corrected in turn instead.
 """
@@ -10,13 +11,13 @@ which one is right, so a correction is corrected in turn instead.
 from __future__ import annotations
 
 from commands import effects
-from commands import requests as rq
 from commands.context import Ctx
 from commands.domain import incident_ref, statement_ref
 from commands.errors import InvalidTransition, NotFound
+from commands.grammar import requests as rq
+from commands.grammar.times import promised_update
 from commands.handlers.statements import content_hash
 from commands.ports import Reply, text
-from commands.timeparse import promised_update
 from storage import Incident, Statement, StatementState
 
 NOT_PUBLIC = {

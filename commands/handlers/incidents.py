@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from commands import clockrules, effects, quorum, reminders, render
-from commands import requests as rq
+from commands import effects, render
+from commands.approval import quorum
 from commands.context import Ctx
 from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, channel_name, incident_ref
 from commands.errors import InvalidTransition
+from commands.grammar import requests as rq
+from commands.grammar.times import format_time, relative
 from commands.handlers.statements import create_statement
 from commands.ports import Line, Mention, Message, Reply, Strong, text
-from commands.record_store import load_record
-from commands.record_text import status_lines
-from commands.timeparse import format_time, relative
+from commands.record.loading import load_record
+from commands.record.wording import status_lines
+from commands.timing import reminders
+from commands.timing import update_clock as clockrules
 from storage import DeliveryState, Incident, IncidentState, StatementState
 
 log = logging.getLogger("candor.incidents")

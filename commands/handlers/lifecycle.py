@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from commands import clockrules, effects
-from commands import requests as rq
+from commands import effects
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition
+from commands.grammar import requests as rq
+from commands.grammar.times import format_time
 from commands.ports import Reply, Strong, text
-from commands.timeparse import format_time
+from commands.timing import update_clock as clockrules
 from storage import StatementState
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from commands import effects, quorum, reminders, render
-from commands import requests as rq
+from commands import effects, render
+from commands.approval import quorum
 from commands.context import Ctx
 from commands.domain import COMMANDER, OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition, NotFound
+from commands.grammar import requests as rq
+from commands.grammar.times import format_time, relative
 from commands.ports import Mention, Reply, Strong, text
-from commands.timeparse import format_time, relative
+from commands.timing import reminders
 from storage import Task
 
 

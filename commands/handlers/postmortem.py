@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from commands import effects
-from commands import requests as rq
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref, statement_ref
 from commands.errors import InvalidTransition
+from commands.grammar import requests as rq
 from commands.handlers.statements import create_statement
 from commands.ports import Reply, text
-from commands.postmortem import compose, gather
-from commands.postmortem_notes import team_notes
-from commands.record_store import load_record
+from commands.record.loading import load_record
+from commands.record.postmortem import compose, gather
+from commands.record.postmortem_notes import team_notes
 from storage import Incident, Statement, StatementState
 
 KIND = "postmortem"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 
-from commands import approvals, effects
-from commands import requests as rq
-from commands.clockrules import cadence
+from commands import effects
+from commands.approval import votes as approvals
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref, statement_ref
 from commands.errors import InvalidTransition
+from commands.grammar import requests as rq
+from commands.grammar.templates import render
+from commands.grammar.times import format_time, promised_update
 from commands.ports import Reply, text
-from commands.public_facts import public_facts
-from commands.templates import render
-from commands.timeparse import format_time, promised_update
+from commands.publishing.public_facts import public_facts
+from commands.timing.update_clock import cadence
 from storage import Incident, Statement, StatementRevision, StatementState
 
 

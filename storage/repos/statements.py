@@ -175,7 +175,7 @@ class Statements(Repo):
 
     async def count_public_open(self) -> int:
         """Incidents the public has been told are open: those whose latest published
-        statement does not say "resolved" (commands/public_facts.py's rule)."""
+        statement does not say "resolved" (commands/publishing/public_facts.py's rule)."""
         connection = await self.session.connection()
         return int((await connection.execute(_PUBLIC_OPEN)).scalar_one())
 

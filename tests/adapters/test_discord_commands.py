@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from commands.verbs import VERBS
+from commands.grammar.verbs import VERBS
 from tests.adapters.discord_bot import ALICE, BOB, GENERAL, GUILD, discord_bot
 from tests.fakes.clock import FakeClock
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.export import collect, load
 from commands.ports import Actor, ChannelRef
-from commands.record_store import load_record
+from commands.record.loading import load_record
 from storage import Store
 from tests.core.scripted_incident import build_team, run_scripted_incident
 from tests.fakes.chat import RecordingChat

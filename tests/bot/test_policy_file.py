@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.policy_file import load_policy_file
-from commands.policy import PolicyError
+from commands.approval.policy import PolicyError
 
 
 def test_cadence_and_templates_from_toml(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from aiohttp import web
 from bot.export import collect, to_json
 from bot.export_md import render as markdown
 from bot.publishers.webhook import WebhookDestination
-from commands.deliveries import listing
-from commands.destinations import ChatChannelDestination, key_label
 from commands.ports import DeliveryFailed, Publication
+from commands.publishing.deliveries import listing
+from commands.publishing.destinations import ChatChannelDestination, key_label
 from storage import Store
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

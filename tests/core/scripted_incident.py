@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from commands.destinations import ChatChannelDestination
+from commands.publishing.destinations import ChatChannelDestination
 from storage import Store
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from commands.destinations import ChatChannelDestination
 from commands.ports import Reply
+from commands.publishing.destinations import ChatChannelDestination
 from storage import Delivery, Statement, Store, TimelineEvent
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

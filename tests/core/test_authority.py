@@ -2,7 +2,7 @@
 role, the commander, comms, the draft's author and an admin. A refusal is an error
 that says who may (and who holds the roles), a "refused" line on the timeline, and
 nothing else changed. The expected answers are written out here, not read from
-``commands.verbs.DEFAULT_RULES``, so a wrong default fails this test."""
+``commands.grammar.verbs.DEFAULT_RULES``, so a wrong default fails this test."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from commands.authority import AuthorityPolicy, parse_rules
+from commands.approval.policy import PolicyError
+from commands.authority.rules import AuthorityPolicy, parse_rules
 from commands.desk import Desk
-from commands.policy import PolicyError
+from commands.grammar.verbs import VERBS
 from commands.ports import Reply
-from commands.verbs import VERBS
 from storage import Store, TimelineEvent
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

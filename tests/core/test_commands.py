@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from commands.grammar.verbs import VERBS
 from commands.ports import MessageRef, Reply
-from commands.verbs import VERBS
 from tests.fakes.chat import Sent
 from tests.team import FEED, Team
 

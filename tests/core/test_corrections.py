@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from commands.destinations import ChatChannelDestination
+from commands.publishing.destinations import ChatChannelDestination
 from storage import Delivery, Statement, Store
 from tests.core.test_commands import refused
 from tests.fakes.chat import RecordingChat, Sent

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands import requests as rq
-from commands.command_line import parse
 from commands.errors import CommandError, UsageError
-from commands.templates import TEMPLATE_NAMES
-from commands.timeparse import When
-from commands.verbs import VERBS, help_text
+from commands.grammar import requests as rq
+from commands.grammar.command_line import parse
+from commands.grammar.templates import TEMPLATE_NAMES
+from commands.grammar.times import When
+from commands.grammar.verbs import VERBS, help_text
 
 
 def minutes(n: int) -> When:

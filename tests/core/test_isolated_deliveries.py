@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import col, select
 
-from commands.destinations import ChatChannelDestination
-from commands.outbox import STALE_SENDING
 from commands.ports import Publication
+from commands.publishing.destinations import ChatChannelDestination
+from commands.publishing.outbox import STALE_SENDING
 from storage import Delivery, Store
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from commands.destinations import ChatChannelDestination
-from commands.outbox import STALE_SENDING, retry_delay
 from commands.ports import Destination
+from commands.publishing.destinations import ChatChannelDestination
+from commands.publishing.outbox import STALE_SENDING, retry_delay
 from storage import Delivery, Store
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

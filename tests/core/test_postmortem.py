@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from commands.checklist import placeholders_in
-from commands.record_store import load_record
+from commands.approval.checklist import placeholders_in
+from commands.record.loading import load_record
 from storage import Store
 from tests.core.scripted_incident import build_team, ok, run_scripted_incident
 from tests.fakes.chat import RecordingChat

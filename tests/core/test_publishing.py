@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from commands.destinations import ChatChannelDestination
-from commands.outbox import MAX_ATTEMPTS
+from commands.publishing.destinations import ChatChannelDestination
+from commands.publishing.outbox import MAX_ATTEMPTS
 from storage import Delivery, Store
 from tests.fakes.chat import RecordingChat
 from tests.fakes.clock import FakeClock

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commands.record import CommunicationRecord, LateUpdate, StateChange
-from commands.record_clock import DueWindow, Overdue
-from commands.record_store import load_record
+from commands.record.communication import CommunicationRecord, LateUpdate, StateChange
+from commands.record.due_windows import DueWindow, Overdue
+from commands.record.loading import load_record
 from storage import Store
 from tests.core.scripted_incident import at, build_team, ok, run_scripted_incident
 from tests.fakes.chat import RecordingChat

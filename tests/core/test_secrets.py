@@ -14,11 +14,11 @@ import string
 
 import pytest
 
-from commands.checklist import blocking_problems, review, secrets_in
-from commands.command_line import open_request
+from commands.approval.checklist import blocking_problems, review, secrets_in
 from commands.errors import UsageError
+from commands.grammar.command_line import open_request
+from commands.grammar.templates import DEFAULT_TEMPLATES, render
 from commands.secrets import redact_url, redact_urls, refuse_secrets
-from commands.templates import DEFAULT_TEMPLATES, render
 from tests.core.test_commands import refused
 from tests.team import Team
 

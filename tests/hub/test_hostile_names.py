@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from commands.command_line import parse
 from commands.desk import Reaction
 from commands.domain import NAME_MAX
 from commands.errors import CommandError
+from commands.grammar.command_line import parse
 from commands.ports import Actor, ChannelRef
 from storage import Incident, Statement
 from tests.fakes.clock import FakeClock

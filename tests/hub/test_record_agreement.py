@@ -19,7 +19,7 @@ import pytest
 
 from bot.export import collect, load, to_json
 from bot.export_md import render
-from commands.record_text import span
+from commands.record.wording import span
 from storage import Store
 from tests.core.scripted_incident import run_late_then_missed, run_missed_only
 from tests.fakes.chat import RecordingChat

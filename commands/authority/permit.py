@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from commands import requests as rq
-from commands.authority import ANYONE, APPROVERS
+from commands.approval.quorum import authors_of, roles_of
+from commands.authority.rules import ANYONE, APPROVERS
 from commands.context import Ctx
 from commands.domain import incident_ref
+from commands.grammar import requests as rq
 from commands.ports import Reply, text
-from commands.quorum import authors_of, roles_of
 
 
 async def _authors(ctx: Ctx, request: rq.Request) -> Collection[str]:

@@ -14,16 +14,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from commands import grammar as g
-from commands import requests as rq
-from commands.authority import ANYONE, APPROVERS, AUTHOR
+from commands.authority.rules import ANYONE, APPROVERS, AUTHOR
 from commands.context import Ctx
 from commands.domain import COMMANDER, COMMS
 from commands.errors import UsageError
-from commands.handlers import clock, corrections, incidents, lifecycle, people, postmortem
+from commands.grammar import arguments as g
+from commands.grammar import requests as rq
+from commands.grammar.templates import TEMPLATE_NAMES
+from commands.handlers import cadence as clock
+from commands.handlers import corrections, incidents, lifecycle, people, postmortem
 from commands.handlers import statements as st
 from commands.ports import Reply, text
-from commands.templates import TEMPLATE_NAMES
 
 Handler = Callable[[Ctx, Any], Awaitable[Reply]]
 

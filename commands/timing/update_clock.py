@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import reminders
 from commands.context import Deps
 from commands.domain import OPEN_STATES, RESOLVED
+from commands.timing import reminders
 from storage import Incident, Statement, UnitOfWork
 
 

@@ -1,4 +1,4 @@
-"""A command line → a typed request, through the verb table (``commands.verbs``).
+"""A command line → a typed request, through the verb table (``commands.grammar.verbs``).
 
 ``parse`` finds the verb (and an explicit ``INC-<n>``) and runs the verb's parse
 function; when its arguments do not fit, the fix is the verb's usage line.
@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from commands import grammar as g
-from commands import requests as rq
 from commands.errors import UsageError
-from commands.verbs import VERBS, Verb, suggest_verb
+from commands.grammar import arguments as g
+from commands.grammar import requests as rq
+from commands.grammar.verbs import VERBS, Verb, suggest_verb
 
 _INCIDENT = re.compile(r"^(?:inc-|#)?(\d{1,7})$", re.IGNORECASE)
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from commands.record import CommunicationRecord, PublicRecord, communication_record, public_record
+from commands.record.communication import (
+    CommunicationRecord,
+    PublicRecord,
+    communication_record,
+    public_record,
+)
 from storage import Incident, UnitOfWork
 
 

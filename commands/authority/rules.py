@@ -1,4 +1,5 @@
-"""Who may run each verb: the rule in its row of ``commands.verbs``, shown by `/incident help`.
+"""Who may run each verb: the rule in its row of ``commands.grammar.verbs``, shown by
+`/incident help`.
 
 A rule names who may: ``anyone``, an incident role (``commander``, ``comms`` or any
 custom role word), ``author`` (the people who wrote the draft being edited) or
@@ -18,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from commands.approval.policy import ApproverSpec, PolicyError
 from commands.domain import COMMANDER, COMMS, ROLE_PATTERN
-from commands.policy import ApproverSpec, PolicyError
 from commands.ports import Actor, ChatPlatform
 
 ANYONE = "anyone"
@@ -28,10 +29,10 @@ APPROVERS = "approvers"
 
 
 def default_rules() -> Mapping[str, tuple[str, ...]]:
-    """Each verb's rule as its row in the verb table (``commands.verbs``) has it. Read when
+    """Each verb's rule as its row in the verb table (``commands.grammar.verbs``) has it. Read when
     first needed, not imported above: the table holds the handlers, which import this
     module (through ``commands.context``)."""
-    from commands.verbs import DEFAULT_RULES
+    from commands.grammar.verbs import DEFAULT_RULES
 
     return DEFAULT_RULES
 

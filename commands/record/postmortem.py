@@ -8,7 +8,7 @@ channel. What the record cannot know (why it happened, how it will be prevented,
 customers are made whole, who to write to) is a ``[FILL IN: …]`` placeholder; the
 checklist refuses approval while one is left. The internal record behind the draft
 (who held which role, each task, every statement) goes to the team separately
-(``commands.postmortem_notes``).
+(``commands.record.postmortem_notes``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from commands.checklist import placeholder
-from commands.destinations import KIND_LABELS
+from commands.approval.checklist import placeholder
 from commands.domain import COMMANDER, COMMS, STATEMENT_MAX, incident_ref
-from commands.record import CommunicationRecord
-from commands.record_text import late_sentence, plural, span
+from commands.publishing.destinations import KIND_LABELS
+from commands.record.communication import CommunicationRecord
+from commands.record.wording import late_sentence, plural, span
 from storage import Delivery, Incident, RoleAssignment, Statement, Task, UnitOfWork
 
 Place = Callable[[str], str]  # destination key → how the public knows it (``Deps.place``)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from commands.grammar.times import format_duration, format_time
 from commands.ports import Line, Strong
-from commands.record import CommunicationRecord, LateUpdate, PublicRecord, Silence
-from commands.timeparse import format_duration, format_time
+from commands.record.communication import CommunicationRecord, LateUpdate, PublicRecord, Silence
 
 Label = Callable[[str], str]  # a destination key → how it is named to people
 Clock = Callable[[datetime], str]  # how a surface writes a time: ``12:04`` or ``12:04 UTC``

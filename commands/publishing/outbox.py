@@ -27,12 +27,14 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from commands import clockrules, corrections, effects, lease
-from commands.attempts import Outcome, attempt_timeout, concurrency, guarded
+from commands import effects
 from commands.context import Deps
-from commands.couriers import Couriers
 from commands.domain import incident_ref, statement_ref
 from commands.ports import CorrectedRef, Line, Message, Publication, Strong
+from commands.publishing import corrections, lease
+from commands.publishing.attempts import Outcome, attempt_timeout, concurrency, guarded
+from commands.publishing.couriers import Couriers
+from commands.timing import update_clock as clockrules
 from storage import Delivery, DeliveryState, Incident, Statement, StatementState, UnitOfWork
 
 log = logging.getLogger("candor.outbox")

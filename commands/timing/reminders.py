@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commands import effects, quorum
+from commands import effects
+from commands.approval import quorum
 from commands.context import Deps
 from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref
+from commands.grammar.times import format_duration, format_time
 from commands.ports import ChannelPing, Line, Mention, Message
-from commands.timeparse import format_duration, format_time
 from storage import Incident, Reminder, Task, TimelineEvent, UnitOfWork
 
 UPDATE, TASK, ETA = "update", "task", "eta"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from commands import clockrules, effects, reminders
-from commands import requests as rq
+from commands import effects
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref
 from commands.errors import InvalidTransition
+from commands.grammar import requests as rq
+from commands.grammar.times import format_duration, format_time, relative
 from commands.ports import Reply, text
-from commands.timeparse import format_duration, format_time, relative
+from commands.timing import reminders
+from commands.timing import update_clock as clockrules
 from storage import Incident
 
 

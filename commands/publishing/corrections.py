@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from commands.attempts import Outcome, attempt_timeout, guarded
 from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import (
@@ -37,6 +36,7 @@ from commands.ports import (
     Publication,
     Strong,
 )
+from commands.publishing.attempts import Outcome, attempt_timeout, guarded
 from storage import Delivery, DeliveryState, Statement, UnitOfWork
 
 IN_FLIGHT = (DeliveryState.PENDING, DeliveryState.SENDING)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from commands import effects, reminders
+from commands import effects
 from commands.context import Deps
 from commands.ports import Message
+from commands.timing import reminders
 
 log = logging.getLogger("candor.reminders")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from commands.timeparse import When
+from commands.grammar.times import When
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The due time in force at every moment of an incident, replayed from stored rows with
-the clock's own rules (``commands.clockrules``): the first due time armed at open (the
+the clock's own rules (``commands.timing.update_clock``): the first due time armed at open (the
 first update reminder row); after each publication, the earlier of published +
 cadence and the time the statement itself promised; after a cadence change, the last
 publication + the new cadence; no due time once resolved. Reminder snoozes never
-move it. Part of the communication record (``commands.record``).
+move it. Part of the communication record (``commands.record.communication``).
 """
 
 from __future__ import annotations

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands import approval_guards, effects, outbox, permit, public_facts, quorum
-from commands.checklist import blocking_problems, secrets_in
+from commands import effects
+from commands.approval import guards as approval_guards
+from commands.approval import quorum
+from commands.approval.checklist import blocking_problems, secrets_in
+from commands.approval.policy import APPROVE, REJECT
+from commands.authority import permit
 from commands.context import Ctx
 from commands.domain import incident_ref, statement_ref
 from commands.errors import InvalidTransition, NotAllowed
-from commands.policy import APPROVE, REJECT
+from commands.grammar.times import promise_from
 from commands.ports import Line, Mention, Message, Reply, Segment, Strong, text
-from commands.timeparse import promise_from
+from commands.publishing import outbox, public_facts
 from storage import Approval, Incident, Statement, StatementState
 
 

@@ -1,7 +1,7 @@
 """The command grammar (DESIGN §4): one parse function per verb's arguments.
 
 Each turns the rest of the line (after the verb) into a typed request, or raises
-``ArgumentError`` saying what is wrong; the verb table (``commands.verbs``) holds
+``ArgumentError`` saying what is wrong; the verb table (``commands.grammar.verbs``) holds
 each verb's usage line and adds it as the fix, and dispatches a whole line.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from commands import requests as rq
 from commands.domain import DEFAULT_SEVERITY as _DEFAULT_SEVERITY
 from commands.domain import (
     OPEN_STATES,
@@ -23,9 +22,10 @@ from commands.domain import (
     normalise_role,
 )
 from commands.errors import UsageError
+from commands.grammar import requests as rq
+from commands.grammar.templates import TEMPLATE_NAMES
+from commands.grammar.times import DURATION_HELP, TIME_HELP, parse_duration, parse_when
 from commands.secrets import refuse_secrets
-from commands.templates import TEMPLATE_NAMES
-from commands.timeparse import DURATION_HELP, TIME_HELP, parse_duration, parse_when
 
 # A user id is stored in 64 characters at most (storage.models).
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]{1,64})(?:\|[^>]*)?>$|^@([\w.-]{1,64})$")
@@ -60,7 +60,7 @@ def check_open(
     title: str, severity: str, description: str = "", commander_id: str | None = None
 ) -> rq.OpenIncident:
     """An open request from parts (the slash command, or a modal's fields), validated;
-    ``commands.verbs.open_request`` adds the usage line to a refusal."""
+    ``commands.grammar.verbs.open_request`` adds the usage line to a refusal."""
     title = clean_line(title)
     if not title:
         raise ArgumentError(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commands.clockrules import cadence
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref, statement_ref
-from commands.public_facts import public_facts
-from commands.timeparse import format_time, promise_from, with_promise
+from commands.grammar.times import format_time, promise_from, with_promise
+from commands.publishing.public_facts import public_facts
+from commands.timing.update_clock import cadence
 from storage import Incident, Statement
 
 SETTLE = timedelta(minutes=1)  # a wording younger than this may not have been read yet

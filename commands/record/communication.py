@@ -1,7 +1,7 @@
 """The communication record of an incident (CRISIS-COMMS.md practice 8): how well the
 public was kept informed. Computed from stored rows only, by one pure function, so
 `/incident status`, the postmortem, the status hub and `candor export` show the same
-figures. The due time in force at each moment comes from ``commands.record_clock``.
+figures. The due time in force at each moment comes from ``commands.record.due_windows``.
 
 Postmortems are written after the fact, so they are not "public updates": publishing
 one changes none of these figures.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from commands.public_facts import FIRST_PUBLIC_STATE, public_facts
-from commands.record_clock import DueWindow, Overdue, overdue, replay
+from commands.publishing.public_facts import FIRST_PUBLIC_STATE, public_facts
+from commands.record.due_windows import DueWindow, Overdue, overdue, replay
 from storage import (
     Delivery,
     DeliveryState,

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from commands.domain import statement_ref
+from commands.grammar.times import format_time
 from commands.ports import Line, Message, Strong
-from commands.postmortem import Facts
-from commands.record_text import Label, status_lines, trouble_lines
-from commands.timeparse import format_time
+from commands.record.postmortem import Facts
+from commands.record.wording import Label, status_lines, trouble_lines
 from storage import DeliveryState
 
 MAX_ROWS = 15  # per list; `candor export` has them all

@@ -1,0 +1,1 @@
+"""Who may run each verb, and the check every command passes before its handler."""

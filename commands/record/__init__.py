@@ -1,0 +1,1 @@
+"""The communication record of an incident, its words, and the postmortem drafted from it."""

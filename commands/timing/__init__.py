@@ -1,0 +1,1 @@
+"""The public-update clock and the reminder ladders it drives."""
