@@ -27,15 +27,13 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from commands import effects
 from commands.context import Deps
 from commands.domain import incident_ref, statement_ref
-from commands.ports import CorrectedRef, Line, Message, Publication, Strong
-from commands.publishing import corrections, lease
+from commands.ports import CorrectedRef, Publication
+from commands.publishing import corrections, lease, settled
 from commands.publishing.attempts import Outcome, attempt_timeout, concurrency, guarded
 from commands.publishing.couriers import Couriers
-from commands.timing import update_clock as clockrules
-from storage import Delivery, DeliveryState, Incident, Statement, StatementState, UnitOfWork
+from storage import Delivery, DeliveryState, Incident, Statement, UnitOfWork
 
 log = logging.getLogger("candor.outbox")
 
@@ -231,8 +229,8 @@ async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
         _apply(delivery, outcome, now)
         await uow.deliveries.save(delivery)
         if outcome.external_id is not None:  # it got there (a correction: perhaps unedited)
-            await _mark_published(uow, deps, delivery.statement_id, now)
-        await _report_if_settled(uow, deps, delivery.statement_id, now)
+            await settled.mark_published(uow, deps, delivery.statement_id, now)
+        await settled.report_if_settled(uow, deps, delivery.statement_id, now)
 
 
 def _apply(delivery: Delivery, outcome: Outcome, now: datetime) -> None:
@@ -249,82 +247,3 @@ def _apply(delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         delivery.last_error = outcome.error[:500]
     else:
         delivery.state, delivery.last_error = DeliveryState.FAILED, outcome.error[:500]
-
-
-async def _mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
-    """The first successful delivery publishes the statement and resets the clock (once)."""
-    statement = await uow.statements.get(statement_id)
-    assert statement is not None
-    # Incident first, then the statement: the lock order of commands and reactions.
-    incident = await uow.incidents.get(statement.incident_id, for_update=True)
-    assert incident is not None and incident.id is not None
-    if not await uow.statements.transition(
-        statement_id, StatementState.APPROVED, StatementState.PUBLISHED, published_at=now
-    ):
-        return
-    statement = await uow.statements.get(statement_id, for_update=True)
-    assert statement is not None
-    await clockrules.public_update_published(uow, deps, incident, statement, now)
-    await uow.timeline.add(
-        incident.id,
-        now,
-        "statement_published",
-        f"{statement_ref(statement.number)} published",
-        statement=statement.number,
-    )
-    await corrections.on_published(uow, incident.id, statement, now)
-    deps.later(uow, lambda: effects.refresh_draft(deps, statement_id), "refresh draft")
-    incident_id = incident.id  # the pinned summary shows the public clock, which just moved
-    deps.later(uow, lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
-
-
-async def _report_if_settled(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
-    """Once every delivery is sent or failed, tell the incident channel where it went."""
-    deliveries = await uow.deliveries.of_statement(statement_id)
-    if any(d.state in (DeliveryState.PENDING, DeliveryState.SENDING) for d in deliveries):
-        return
-    statement = await uow.statements.get(statement_id)
-    assert statement is not None
-    if statement.outcome_reported_at is not None:
-        return
-    statement.outcome_reported_at = now
-    await uow.statements.save(statement)
-    incident = await uow.incidents.get(statement.incident_id)
-    assert incident is not None
-    corrected = await uow.statements.get(statement.corrects_id) if statement.corrects_id else None
-    message = outcome_message(incident, statement, deliveries, deps, corrected)
-    deps.later(
-        uow,
-        lambda: effects.say(deps, incident.platform, incident.channel_id, message),
-        "report deliveries",
-    )
-
-
-def outcome_message(
-    incident: Incident,
-    statement: Statement,
-    deliveries: Sequence[Delivery],
-    deps: Deps,
-    corrected: Statement | None = None,
-) -> Message:
-    ref = statement_ref(statement.number)
-    sent = [deps.label(d.destination) for d in deliveries if d.state == DeliveryState.SENT]
-    failed = [d for d in deliveries if d.state == DeliveryState.FAILED]
-    lines: list[Line] = []
-    if sent:
-        lines.append((Strong(f"📣 {ref} is public"), f" — sent to {', '.join(sent)}."))
-    for delivery in failed:
-        lines.append(
-            (
-                Strong(f"❗ {ref} did not reach {deps.label(delivery.destination)}"),
-                f": {delivery.last_error} (after {delivery.attempts} attempt"
-                f"{'s' if delivery.attempts != 1 else ''}; an operator can send it again "
-                f"with `candor deliveries retry {delivery.id}`).",
-            )
-        )
-    if corrected is not None:
-        lines.extend(corrections.report_lines(corrected, deliveries, deps.label))
-    hub = deps.hub_url(incident)
-    if hub and sent:
-        lines.append((f"Status page: {hub}",))
-    return Message(lines=tuple(lines))
