@@ -84,6 +84,7 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
+        await self.metrics.pauses.stop()
         await self.timer.stop()
         await self.desk.stop(grace=DELIVERY_GRACE)  # before the clients the couriers use
         for adapter in self.adapters:

@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot import export_cli
-from bot.app import prepare_database, start
+from bot.app import Runtime, prepare_database, start
 from bot.console.repl import ConsoleRepl, stdin_reader
 from bot.logs import configure_logging
+from bot.pauses import freeze_startup
 from bot.replicas.wakeups import wake_leader
 from bot.settings import Settings
 from bot.startup import StartupError, reaching_database
@@ -29,9 +30,19 @@ def _write(text: str) -> None:
     print(text, flush=True)
 
 
+def _settled_in(runtime: Runtime) -> None:
+    """Start-up is over: freeze what it built out of the collector's sight (bot/pauses.py)
+    and watch for pauses from now on. Only here, in the process's own entry point: a
+    test process starts hundreds of runtimes, and frozen objects are never freed."""
+    frozen = freeze_startup()
+    runtime.metrics.pauses.start()
+    logging.getLogger("candor").debug("froze %d start-up objects", frozen)
+
+
 async def _console(settings: Settings, serve_http: bool) -> None:
     clock = ShiftedClock()
     runtime = await start(settings, console_write=_write, clock=clock, serve_http=serve_http)
+    _settled_in(runtime)
     try:
         assert runtime.console is not None
         repl = ConsoleRepl(runtime.desk, runtime.console, clock, _write)
@@ -48,6 +59,7 @@ async def _run(settings: Settings) -> None:
         await _console(settings, serve_http=True)
         return
     runtime = await start(settings)
+    _settled_in(runtime)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -21,6 +21,7 @@ from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from bot.pauses import PauseWatch
 from bot.replicas.leadership import Leadership
 from storage import DeliveryState, Store
 
@@ -74,6 +75,7 @@ class Metrics:
         )
         for kind in REMINDER_KINDS:
             self.reminder_lag.labels(kind=kind)
+        self.pauses = PauseWatch(self.registry)  # loop lag and collector stops
 
     # --- what is measured ---------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import resource
 import signal
 import socket
@@ -37,6 +38,7 @@ class Bot:
     url: str
     fake: FakeSlack
     log: list[str]
+    admin_url: str = ""
 
     async def stop(self) -> str:
         if self.process.returncode is None:
@@ -53,7 +55,7 @@ class Bot:
 async def bot_process(tmp_path: Path, nofile: int | None = None, **env: str) -> AsyncIterator[Bot]:
     async with FakeSlack() as fake:
         fake.add_channel(GENERAL, "general", members=("UALICE",))
-        port = free_port()
+        port, admin_port = free_port(), free_port()
         environment = {
             "PATH": os.environ.get("PATH", ""),
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'candor.db'}",
@@ -61,7 +63,7 @@ async def bot_process(tmp_path: Path, nofile: int | None = None, **env: str) -> 
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.base_url,
             "HTTP_PORT": str(port),
-            "ADMIN_HTTP_PORT": str(free_port()),
+            "ADMIN_HTTP_PORT": str(admin_port),
             **env,
         }
 
@@ -81,7 +83,7 @@ async def bot_process(tmp_path: Path, nofile: int | None = None, **env: str) -> 
             stderr=asyncio.subprocess.PIPE,
             preexec_fn=limit_files,
         )
-        bot = Bot(process, f"http://127.0.0.1:{port}", fake, [])
+        bot = Bot(process, f"http://127.0.0.1:{port}", fake, [], f"http://127.0.0.1:{admin_port}")
         try:
             assert process.stderr is not None
             async with asyncio.timeout(START):
@@ -148,3 +150,22 @@ async def test_log_format_json_writes_one_json_object_per_line(tmp_path: Path) -
     refused = [r for r in records if "refused POST /slack/events" in r["message"]]
     assert len(refused) == 1 and refused[0]["level"] == "WARNING"
     assert forged_line not in log
+
+
+async def test_the_running_bot_reports_its_loop_lag_and_collector_pauses(tmp_path: Path) -> None:
+    """What start-up built is frozen out of the collector's sight; what pauses remain
+    show on the internal listener's /metrics (the probe wakes every 0.1 s)."""
+    lag = re.compile(r"^candor_event_loop_lag_seconds_count (\S+)$", re.M)
+    async with bot_process(tmp_path) as bot:
+        async with asyncio.timeout(WAIT), aiohttp.ClientSession(bot.url) as session:
+            for _ in range(5):
+                assert await signed_help(bot, session) == 200
+            probed = None
+            while probed is None or float(probed.group(1)) < 1:
+                async with session.get(f"{bot.admin_url}/metrics") as response:
+                    metrics = await response.text()
+                probed = lag.search(metrics)
+                assert probed is not None, metrics[:2000]
+        await bot.stop()
+    for generation in ("0", "1", "2"):
+        assert f'candor_gc_pause_seconds_count{{generation="{generation}"}}' in metrics
