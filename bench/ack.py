@@ -1,14 +1,18 @@
 """ack: how fast Slack hears back from a signed slash command, at 1, 10 and 50 requests in
 flight; the same load on a bare slack_bolt app that only acks, in the same run.
 
-    .venv/bin/python -m bench.ack [--requests 400] [--db sqlite|postgres]
+    .venv/bin/python -m bench.ack [--requests 400] [--db sqlite|postgres] [--command help]
 
-The bot runs as `candor run` (Slack over HTTP) in its own process, against a fake Slack
+The bot runs as `candor run` (Slack over HTTP) in its own process, as the README starts
+it (default settings and logging), against a fake Slack
 in this one (which also takes each command's `respond()`); the bare app is a bolt
 AsyncApp whose only listener acks. Latency is from sending the request to reading the
-whole HTTP response (the ack). The bot keeps working after each ack (`/incident list`
-reads the database and posts the answer): that work competes with the next acks, as
-it would in production. Prints figures; never passes or fails.
+whole HTTP response (the ack). The bot keeps working after each ack (`/incident help`
+or `list` reads the database and posts the answer): that work competes with the next
+acks, as it would in production. The warm-up is short and concurrent, like the first
+minute of real traffic (a long sequential one would absorb the pauses a user meets).
+Afterwards the bot's own /metrics (internal listener) says how late its event loop woke
+and how long the garbage collector stopped it. Prints figures; never passes or fails.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.common import (
     SLACK_SECRET,
@@ -35,8 +40,10 @@ from tests.fakes.slack import FakeSlack, SlackSigner
 
 SECRET = SLACK_SECRET
 GENERAL = "CGENERAL"
+COMMAND = "help"  # what the black-box run that found the collector's pauses sent
 LEVELS = (1, 10, 50)
-WARM_UP = 30
+WARM_UP = 30  # requests, WARM_UP_IN_FLIGHT at a time
+WARM_UP_IN_FLIGHT = 10
 
 
 async def _serve_bare(port: int, slack_api_url: str) -> None:
@@ -72,26 +79,24 @@ class Target:
     kind: str  # "candor" or "bare"
     server: Server
     url: str
+    admin_url: str = ""
     sent: int = 0
     latencies: dict[int, list[float]] = field(default_factory=dict)
 
     @classmethod
     async def start(cls, kind: str, fake: FakeSlack, db_url: str) -> Target:
-        port = free_port()
+        port, admin_url = free_port(), ""
         if kind == "candor":
-            env = slack_bot_env(
-                fake.base_url,
-                db_url,
-                port,
-                LOG_LEVEL="WARNING",
-            )
+            admin_port = free_port()
+            env = slack_bot_env(fake.base_url, db_url, port, ADMIN_HTTP_PORT=str(admin_port))
             server = await Server.spawn("-m", "bot.cli", "run", env=env)
+            admin_url = f"http://127.0.0.1:{admin_port}"
         else:
             args = ("-m", "bench.ack", "--serve-bare", str(port), "--slack-api-url", fake.base_url)
             server = await Server.spawn(*args, env=child_env())
         url = f"http://127.0.0.1:{port}"
         await server.wait_http(f"{url}/healthz")
-        return cls(kind, server, url)
+        return cls(kind, server, url, admin_url)
 
     async def load(self, fake: FakeSlack, concurrency: int, count: int) -> list[float]:
         """``count`` signed `/incident list` commands, ``concurrency`` at a time; the ack
@@ -104,7 +109,7 @@ class Target:
 
             async def worker() -> None:
                 while next(numbers) < count:
-                    body = fake.slash_command_body("list", "UALICE", GENERAL)
+                    body = fake.slash_command_body(COMMAND, "UALICE", GENERAL)
                     headers = signer.headers(body)
                     began = time.perf_counter()
                     post = http.post(f"{self.url}/slack/events", data=body, headers=headers)
@@ -121,29 +126,66 @@ class Target:
         return latencies
 
 
-async def _measure(fake: FakeSlack, db_url: str, requests: int, rounds: int) -> list[Target]:
+async def _measure(
+    fake: FakeSlack, db_url: str, requests: int, rounds: int
+) -> tuple[list[Target], str]:
     """Both servers up at once; per level, alternate rounds between them, so whatever
-    else the machine is doing weighs on both alike."""
+    else the machine is doing weighs on both alike. Also Candor's /metrics at the end."""
     targets = [await Target.start(kind, fake, db_url) for kind in ("candor", "bare")]
     try:
         for target in targets:
-            await target.load(fake, 5, WARM_UP)
+            await target.load(fake, WARM_UP_IN_FLIGHT, WARM_UP)
         for level in LEVELS:
             for _ in range(rounds):
                 for target in targets:
                     latencies = await target.load(fake, level, requests // rounds)
                     target.latencies.setdefault(level, []).extend(latencies)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{targets[0].admin_url}/metrics") as got,
+        ):
+            metrics = await got.text()
     finally:
         for target in targets:
             await target.server.stop()
-    return targets
+    return targets, metrics
+
+
+def _pauses(metrics: str) -> list[str]:
+    """The loop-lag and collector-pause histograms, in words: count, and the bucket that
+    holds the 99th percentile and the largest observation (upper bounds)."""
+    lines = []
+    for family in text_string_to_metric_families(metrics):
+        if family.name not in ("candor_event_loop_lag_seconds", "candor_gc_pause_seconds"):
+            continue
+        series: dict[str, list[tuple[float, float]]] = {}
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                key = sample.labels.get("generation", "")
+                series.setdefault(key, []).append((float(sample.labels["le"]), sample.value))
+        for key, buckets in sorted(series.items()):
+            buckets.sort()
+            total = buckets[-1][1]
+            if not total:
+                lines.append(f"{family.name}{key and f' gen {key}'}: none")
+                continue
+            p99 = next(le for le, n in buckets if n >= 0.99 * total)
+            most = next(le for le, n in buckets if n >= total)
+            lines.append(
+                f"{family.name}{key and f' gen {key}'}: {total:.0f}, p99 ≤ {p99 * 1000:g} ms, "
+                f"max ≤ {most * 1000:g} ms"
+            )
+    return lines
 
 
 async def main(requests: int, db: str, rounds: int) -> None:
     async with FakeSlack(chat_write_public=True, timeout=120.0) as fake, database(db) as url:
         fake.add_channel(GENERAL, "general", members=("UALICE",))
-        candor, bare = await _measure(fake, url, requests, rounds)
-    print(f"ack latency, {requests} signed slash commands per level, Candor on {db}")
+        (candor, bare), metrics = await _measure(fake, url, requests, rounds)
+    print(
+        f"ack latency, {requests} signed `/incident {COMMAND}` per level, Candor on {db}, "
+        f"after a warm-up of {WARM_UP} at {WARM_UP_IN_FLIGHT} in flight"
+    )
     print(
         f"{'in flight':>9} | {'Candor p50':>10} {'p99':>8} | {'bare bolt p50':>13} {'p99':>8} |"
         f" {'p99 ratio':>9}"
@@ -155,6 +197,9 @@ async def main(requests: int, db: str, rounds: int) -> None:
             f"{level:>9} | {c50:>7.1f} ms {c99:>5.1f} ms | {b50:>10.1f} ms {b99:>5.1f} ms |"
             f" {c99 / b99:>8.2f}x"
         )
+    print("Candor's own view of its stops (internal /metrics):")
+    for line in _pauses(metrics):
+        print(f"  {line}")
 
 
 def cli() -> None:
@@ -162,9 +207,12 @@ def cli() -> None:
     parser.add_argument("--requests", type=int, default=400, help="per concurrency level")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rounds", type=int, default=4, help="alternations per level")
+    parser.add_argument("--command", default="help", help="the /incident subcommand sent")
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--slack-api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global COMMAND
+    COMMAND = args.command
     if args.serve_bare:
         asyncio.run(_serve_bare(args.serve_bare, args.slack_api_url))
     else:
