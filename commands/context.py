@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from commands.approval.policy import ApprovalPolicy, CadencePolicy
 from commands.authority.rules import AuthorityPolicy
@@ -14,6 +15,7 @@ from commands.errors import NotFound
 from commands.grammar.templates import DEFAULT_TEMPLATES, Template
 from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
 from commands.publishing.destinations import key_label
+from commands.required import require
 from commands.telemetry import NullTelemetry, Telemetry
 from storage import Incident, Store, UnitOfWork
 
@@ -94,3 +96,10 @@ class Ctx:
 
     def later(self, effect: Callable[[], Awaitable[None]], what: str) -> None:
         self.deps.later(self.uow, effect, what)
+
+    async def note(self, incident: Incident, kind: str, text: str, /, **data: Any) -> None:
+        """Add a row to ``incident``'s timeline, at ``now``, by whoever asked."""
+        incident_id = require(incident.id, "incident id")
+        await self.uow.timeline.add(
+            incident_id, self.now, kind, text, actor_id=self.actor.user_id, **data
+        )

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from commands import render
 from commands.approval import quorum
-from commands.context import Deps
+from commands.context import Ctx, Deps
 from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
 from commands.publishing import corrections
+from commands.required import require
 from storage import Incident, Statement, StatementState, UnitOfWork
+
+
+def refresh_summary_later(ctx: Ctx, incident: Incident) -> None:
+    """After commit, bring the incident's pinned summary (and topic) up to date."""
+    incident_id = require(incident.id, "incident id")
+    ctx.later(lambda: refresh_summary(ctx.deps, incident_id), "refresh summary")
 
 
 async def refresh_summary(deps: Deps, incident_id: int) -> None:

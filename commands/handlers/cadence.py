@@ -9,6 +9,7 @@ from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.times import format_duration, format_time, relative
 from commands.ports import Reply, text
+from commands.required import require
 from commands.timing import reminders
 from commands.timing import update_clock as clockrules
 from storage import Incident
@@ -26,20 +27,16 @@ def _open(ctx: Ctx) -> Incident:
 
 async def set_cadence(ctx: Ctx, req: rq.SetCadence) -> Reply:
     incident = _open(ctx)
-    assert incident.id is not None
     before = incident.cadence_minutes
     await clockrules.change_cadence(ctx.uow, incident, req.every, ctx.now)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         "cadence",
         f"Update cadence: every {format_duration(req.every)} (was {before} min)",
-        actor_id=ctx.actor.user_id,
         minutes=incident.cadence_minutes,
         before=before,
     )
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     due = incident.next_update_due_at
     when = (
         f" Next update due {format_time(due, ctx.now)} ({relative(due, ctx.now)})." if due else ""
@@ -49,38 +46,30 @@ async def set_cadence(ctx: Ctx, req: rq.SetCadence) -> Reply:
 
 async def set_eta(ctx: Ctx, req: rq.SetEta) -> Reply:
     incident = _open(ctx)
-    assert incident.id is not None
+    incident_id = require(incident.id, "incident id")
     if req.when is None:
         incident.eta_at = None
-        await ctx.uow.reminders.cancel_pending(incident.id, ctx.now, kind=reminders.ETA)
+        await ctx.uow.reminders.cancel_pending(incident_id, ctx.now, kind=reminders.ETA)
         said = "ETA cleared."
     else:
         eta = req.when.at(ctx.now)
         if eta <= ctx.now:
             raise InvalidTransition("That time has already passed.", "Give a future time.")
         incident.eta_at = eta
-        await reminders.arm(ctx.uow, incident.id, reminders.ETA, eta, ctx.now)
+        await reminders.arm(ctx.uow, incident_id, reminders.ETA, eta, ctx.now)
         said = f"ETA set to {format_time(eta, ctx.now)}. I'll warn 15 min before it passes."
     await ctx.uow.incidents.save(incident)
-    await ctx.uow.timeline.add(incident.id, ctx.now, "eta", said, actor_id=ctx.actor.user_id)
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    await ctx.note(incident, "eta", said)
+    effects.refresh_summary_later(ctx, incident)
     return Reply(text(said))
 
 
 async def snooze(ctx: Ctx, req: rq.Snooze) -> Reply:
     incident = _open(ctx)
-    assert incident.id is not None
     incident.snoozed_until = ctx.now + req.duration
     await ctx.uow.incidents.save(incident)
     until = format_time(incident.snoozed_until, ctx.now)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "snooze",
-        f"Update reminders snoozed until {until}",
-        actor_id=ctx.actor.user_id,
-    )
+    await ctx.note(incident, "snooze", f"Update reminders snoozed until {until}")
     return Reply(
         text(
             f"Update reminders snoozed until {until}. The public clock keeps "

@@ -18,6 +18,7 @@ from commands.grammar import requests as rq
 from commands.grammar.times import promised_update
 from commands.handlers.statements import content_hash
 from commands.ports import Reply, text
+from commands.required import require
 from storage import Incident, Statement, StatementState
 
 NOT_PUBLIC = {
@@ -41,8 +42,8 @@ NOT_PUBLIC = {
 
 
 async def _published(ctx: Ctx, incident: Incident, number: int) -> Statement:
-    assert incident.id is not None
-    found = await ctx.uow.statements.by_number(incident.id, number, for_update=True)
+    incident_id = require(incident.id, "incident id")
+    found = await ctx.uow.statements.by_number(incident_id, number, for_update=True)
     if found is None:
         raise NotFound(
             f"{incident_ref(incident.number)} has no statement S{number}.",
@@ -56,9 +57,8 @@ async def _published(ctx: Ctx, incident: Incident, number: int) -> Statement:
 
 
 async def _refuse_second_correction(ctx: Ctx, incident: Incident, original: Statement) -> None:
-    assert incident.id is not None
     ref = statement_ref(original.number)
-    for other in await ctx.uow.statements.of_incident(incident.id):
+    for other in await ctx.uow.statements.of_incident(require(incident.id, "incident id")):
         if other.corrects_id != original.id or other.state == StatementState.REJECTED:
             continue
         other_ref = statement_ref(other.number)
@@ -76,10 +76,10 @@ async def _refuse_second_correction(ctx: Ctx, incident: Incident, original: Stat
 
 async def _draft(ctx: Ctx, incident: Incident, original: Statement, body: str) -> Statement:
     """Store the correction as a draft (revision 1) and post it for votes after commit."""
-    assert incident.id is not None and original.id is not None
-    number = await ctx.uow.statements.next_number(incident.id)
+    incident_id = require(incident.id, "incident id")
+    number = await ctx.uow.statements.next_number(incident_id)
     statement = Statement(
-        incident_id=incident.id,
+        incident_id=incident_id,
         number=number,
         kind="correction",
         state=StatementState.DRAFT,
@@ -89,16 +89,14 @@ async def _draft(ctx: Ctx, incident: Incident, original: Statement, body: str) -
         signer=ctx.actor.name or ctx.actor.user_id,
         created_at=ctx.now,
         promised_next_update_at=promised_update(body, ctx.now),
-        corrects_id=original.id,
+        corrects_id=require(original.id, "corrected statement id"),
     )
     await ctx.uow.statements.add(statement, ctx.actor.user_id)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         "statement_drafted",
         f"{statement_ref(number)} drafted (correction of {statement_ref(original.number)}) "
         f"by {ctx.actor.user_id}",
-        actor_id=ctx.actor.user_id,
         statement=number,
         corrects=original.number,
     )

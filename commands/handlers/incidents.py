@@ -15,6 +15,7 @@ from commands.handlers.statements import create_statement
 from commands.ports import Line, Mention, Message, Reply, Strong, text
 from commands.record.loading import load_record
 from commands.record.wording import status_lines
+from commands.required import require
 from commands.timing import reminders
 from commands.timing import update_clock as clockrules
 from storage import DeliveryState, Incident, IncidentState, StatementState
@@ -47,23 +48,21 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             cadence_minutes=int(ctx.deps.cadence.every[req.severity].total_seconds() // 60),
         )
     )
-    assert incident.id is not None
     commander = req.commander_id or actor.user_id
-    await uow.roles.assign(incident.id, COMMANDER, commander, actor.user_id, now)
-    await uow.timeline.add(
-        incident.id,
-        now,
+    await uow.roles.assign(
+        require(incident.id, "incident id"), COMMANDER, commander, actor.user_id, now
+    )
+    await ctx.note(
+        incident,
         "opened",
         f"{incident_ref(number)} opened: {req.title} ({req.severity})",
-        actor_id=actor.user_id,
         severity=req.severity,
     )
     await clockrules.start(uow, ctx.deps, incident, now)
     ctx.incident = incident
     _after_open(ctx, incident, commander)  # channel set up before the ack draft is posted
     ack = await create_statement(ctx, incident, template="ack")
-    due = incident.next_update_due_at
-    assert due is not None
+    due = require(incident.next_update_due_at, "next update due time")
     return Reply(
         text(
             (
@@ -95,8 +94,7 @@ async def _report_orphan(ctx: Ctx, channel_id: str, name: str) -> None:
 
 def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
     deps, chat = ctx.deps, ctx.chat
-    assert incident.id is not None
-    incident_id = incident.id
+    incident_id = require(incident.id, "incident id")
     members = list(dict.fromkeys([ctx.actor.user_id, commander]))
     ctx.later(lambda: chat.invite(incident.channel_id, members), "invite the team")
     ctx.later(lambda: effects.refresh_summary(deps, incident_id), "post summary")
@@ -120,12 +118,12 @@ def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
 
 async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
-    roles = await quorum.roles_of(ctx.uow, incident.id)
-    tasks = await ctx.uow.tasks.of_incident(incident.id)
+    incident_id = require(incident.id, "incident id")
+    roles = await quorum.roles_of(ctx.uow, incident_id)
+    tasks = await ctx.uow.tasks.of_incident(incident_id)
     card = render.summary(incident, roles, tasks, ctx.now)
     lines = list(card.lines)
-    for statement in await ctx.uow.statements.of_incident(incident.id):
+    for statement in await ctx.uow.statements.of_incident(incident_id):
         if statement.state in (StatementState.DRAFT, StatementState.APPROVED):
             lines.append((f"📝 S{statement.number} {statement.kind} — {statement.state}",))
         for delivery in await ctx.uow.deliveries.of_statement(statement.id or 0):
@@ -173,7 +171,6 @@ def _require_open(incident: Incident) -> None:
 async def set_state(ctx: Ctx, req: rq.SetState) -> Reply:
     incident = ctx.need_incident()
     _require_open(incident)
-    assert incident.id is not None
     if incident.state == req.state:
         others = ", ".join(s for s in OPEN_STATES if s != req.state)
         raise InvalidTransition(
@@ -182,17 +179,10 @@ async def set_state(ctx: Ctx, req: rq.SetState) -> Reply:
         )
     before, incident.state = incident.state, req.state
     await ctx.uow.incidents.save(incident)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "state",
-        f"State: {before} → {req.state}",
-        actor_id=ctx.actor.user_id,
-        before=before,
-        after=req.state,
+    await ctx.note(
+        incident, "state", f"State: {before} → {req.state}", before=before, after=req.state
     )
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     ctx.later(
         lambda: effects.say(
             ctx.deps,
@@ -224,24 +214,17 @@ async def set_state(ctx: Ctx, req: rq.SetState) -> Reply:
 async def resolve(ctx: Ctx, req: rq.Resolve) -> Reply:
     incident = ctx.need_incident()
     _require_open(incident)
-    assert incident.id is not None
+    incident_id = require(incident.id, "incident id")
     incident.state, incident.resolved_at = RESOLVED, ctx.now
     incident.resolution_summary = req.summary
     await ctx.uow.incidents.save(incident)
     # Tasks and the ETA stop being chased; the public clock runs on until the public is
     # told (clockrules.public_update_published), so the resolution is not forgotten.
     for kind in (reminders.TASK, reminders.ETA):
-        await ctx.uow.reminders.cancel_pending(incident.id, ctx.now, kind=kind)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "resolved",
-        f"Resolved{': ' + req.summary if req.summary else ''}",
-        actor_id=ctx.actor.user_id,
-    )
+        await ctx.uow.reminders.cancel_pending(incident_id, ctx.now, kind=kind)
+    await ctx.note(incident, "resolved", f"Resolved{': ' + req.summary if req.summary else ''}")
     draft = await create_statement(ctx, incident, template="resolved")
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     ctx.later(
         lambda: effects.say(
             ctx.deps,
@@ -271,8 +254,7 @@ async def resolve(ctx: Ctx, req: rq.Resolve) -> Reply:
 
 async def show_timeline(ctx: Ctx, req: rq.ShowTimeline) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
-    events = await ctx.uow.timeline.of_incident(incident.id)
+    events = await ctx.uow.timeline.of_incident(require(incident.id, "incident id"))
     lines: list[Line] = [
         (f"{format_time(event.at, ctx.now)}  ", event.text) for event in events[-60:]
     ]

@@ -9,26 +9,19 @@ from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.times import format_time
 from commands.ports import Reply, Strong, text
+from commands.required import require
 from commands.timing import update_clock as clockrules
 from storage import StatementState
 
 
 async def rename(ctx: Ctx, req: rq.Rename) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
     if req.title == incident.title:
         raise InvalidTransition(f"That is already the title of {incident_ref(incident.number)}.")
     before, incident.title = incident.title, req.title
     await ctx.uow.incidents.save(incident)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "renamed",
-        f"Title: “{before}” → “{req.title}”",
-        actor_id=ctx.actor.user_id,
-    )
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    await ctx.note(incident, "renamed", f"Title: “{before}” → “{req.title}”")
+    effects.refresh_summary_later(ctx, incident)
     return Reply(
         text(
             f"{incident_ref(incident.number)} is now “{req.title}”. The public sees the new "
@@ -40,7 +33,7 @@ async def rename(ctx: Ctx, req: rq.Rename) -> Reply:
 
 async def reopen(ctx: Ctx, req: rq.Reopen) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
+    incident_id = require(incident.id, "incident id")
     ref = incident_ref(incident.number)
     if incident.state in OPEN_STATES:
         raise InvalidTransition(f"{ref} is open ({incident.state}).", "Nothing to reopen.")
@@ -48,7 +41,7 @@ async def reopen(ctx: Ctx, req: rq.Reopen) -> Reply:
     await ctx.uow.incidents.save(incident)
     # The public hears quickly that it is back: the first-update deadline applies again.
     await clockrules.start(ctx.uow, ctx.deps, incident, ctx.now)
-    for statement in await ctx.uow.statements.of_incident(incident.id):
+    for statement in await ctx.uow.statements.of_incident(incident_id):
         if (
             statement.kind == "resolution"
             and statement.state == StatementState.DRAFT
@@ -57,17 +50,9 @@ async def reopen(ctx: Ctx, req: rq.Reopen) -> Reply:
             await ctx.uow.statements.transition(
                 statement.id, StatementState.DRAFT, StatementState.SUPERSEDED
             )
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "reopened",
-        f"Reopened{': ' + req.reason if req.reason else ''}",
-        actor_id=ctx.actor.user_id,
-    )
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
-    due = incident.next_update_due_at
-    assert due is not None
+    await ctx.note(incident, "reopened", f"Reopened{': ' + req.reason if req.reason else ''}")
+    effects.refresh_summary_later(ctx, incident)
+    due = require(incident.next_update_due_at, "next update due time")
     return Reply(
         text(
             (Strong(f"{ref} is open again"), " (investigating)."),

@@ -10,35 +10,32 @@ from commands.errors import InvalidTransition, NotFound
 from commands.grammar import requests as rq
 from commands.grammar.times import format_time, relative
 from commands.ports import Mention, Reply, Strong, text
+from commands.required import require
 from commands.timing import reminders
 from storage import Task
 
 
 async def assign(ctx: Ctx, req: rq.AssignRole) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
     previous = await ctx.uow.roles.assign(
-        incident.id, req.role, req.user_id, ctx.actor.user_id, ctx.now
+        require(incident.id, "incident id"), req.role, req.user_id, ctx.actor.user_id, ctx.now
     )
     if previous == req.user_id:
         raise InvalidTransition(
             f"{req.user_id} already is {req.role}.",
             "Nothing to change; `/incident status` shows every owner.",
         )
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         "role",
         f"{req.role}: {req.user_id}" + (f" (was {previous})" if previous else ""),
-        actor_id=ctx.actor.user_id,
         role=req.role,
         user=req.user_id,
         previous=previous,
     )
-    incident_id = incident.id
     chat, deps = ctx.chat, ctx.deps
     ctx.later(lambda: chat.invite(incident.channel_id, [req.user_id]), "invite owner")
-    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     ctx.later(
         lambda: effects.say(
             deps,
@@ -63,36 +60,28 @@ async def assign(ctx: Ctx, req: rq.AssignRole) -> Reply:
 
 async def unassign(ctx: Ctx, req: rq.UnassignRole) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
     if req.role == COMMANDER:
         raise InvalidTransition(
             "An incident always has a commander.",
             "Hand command over instead: `/incident assign commander @someone`.",
         )
-    ended = await ctx.uow.roles.unassign(incident.id, req.role, ctx.now)
+    ended = await ctx.uow.roles.unassign(require(incident.id, "incident id"), req.role, ctx.now)
     if ended is None:
         raise InvalidTransition(
             f"Nobody is {req.role} on {incident_ref(incident.number)}.",
             "`/incident status` shows every owner.",
         )
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "role_ended",
-        f"{req.role}: {ended} no longer",
-        actor_id=ctx.actor.user_id,
-        role=req.role,
-        user=ended,
+    await ctx.note(
+        incident, "role_ended", f"{req.role}: {ended} no longer", role=req.role, user=ended
     )
-    incident_id, deps = incident.id, ctx.deps
-    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     gap = await quorum.gap_for_incident(ctx, incident)
     return Reply(text(f"{ended} is no longer {req.role}.", *([gap] if gap else [])))
 
 
 async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
+    incident_id = require(incident.id, "incident id")
     due = req.due.at(ctx.now)
     if due <= ctx.now:
         raise InvalidTransition(
@@ -100,8 +89,8 @@ async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
         )
     task = await ctx.uow.tasks.add(
         Task(
-            incident_id=incident.id,
-            number=await ctx.uow.tasks.next_number(incident.id),
+            incident_id=incident_id,
+            number=await ctx.uow.tasks.next_number(incident_id),
             title=req.title,
             owner_id=req.owner_id,
             created_by=ctx.actor.user_id,
@@ -109,22 +98,20 @@ async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
             due_at=due,
         )
     )
-    assert task.id is not None
+    task_id = require(task.id, "task id")
     # A resolved incident's channel goes quiet: follow-up tasks are listed, not chased.
     is_open = incident.state in OPEN_STATES
     if is_open:
-        await reminders.arm(ctx.uow, incident.id, reminders.TASK, due, ctx.now, task_id=task.id)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+        await reminders.arm(ctx.uow, incident_id, reminders.TASK, due, ctx.now, task_id=task_id)
+    await ctx.note(
+        incident,
         "task",
         f"T{task.number} “{task.title}” for {req.owner_id}, due {format_time(due, ctx.now)}",
-        actor_id=ctx.actor.user_id,
         task=task.number,
     )
-    incident_id, deps = incident.id, ctx.deps
+    deps = ctx.deps
     ctx.later(lambda: ctx.chat.invite(incident.channel_id, [req.owner_id]), "invite owner")
-    ctx.later(lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
+    effects.refresh_summary_later(ctx, incident)
     ctx.later(
         lambda: effects.say(
             deps,
@@ -148,15 +135,14 @@ async def add_task(ctx: Ctx, req: rq.AddTask) -> Reply:
 
 async def list_tasks(ctx: Ctx, req: rq.ListTasks) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
-    tasks = await ctx.uow.tasks.of_incident(incident.id)
+    tasks = await ctx.uow.tasks.of_incident(require(incident.id, "incident id"))
     return Reply(render.task_list(incident, tasks, ctx.now), ephemeral=True)
 
 
 async def complete_task(ctx: Ctx, req: rq.CompleteTask) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
-    task = await ctx.uow.tasks.by_number(incident.id, req.number)
+    incident_id = require(incident.id, "incident id")
+    task = await ctx.uow.tasks.by_number(incident_id, req.number)
     if task is None:
         raise NotFound(
             f"{incident_ref(incident.number)} has no task T{req.number}.",
@@ -169,16 +155,8 @@ async def complete_task(ctx: Ctx, req: rq.CompleteTask) -> Reply:
     task.done_at, task.done_by = ctx.now, ctx.actor.user_id
     await ctx.uow.tasks.save(task)
     await ctx.uow.reminders.cancel_pending(
-        incident.id, ctx.now, kind=reminders.TASK, task_id=task.id
+        incident_id, ctx.now, kind=reminders.TASK, task_id=task.id
     )
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
-        "task_done",
-        f"T{task.number} “{task.title}” done",
-        actor_id=ctx.actor.user_id,
-        task=task.number,
-    )
-    incident_id = incident.id
-    ctx.later(lambda: effects.refresh_summary(ctx.deps, incident_id), "refresh summary")
+    await ctx.note(incident, "task_done", f"T{task.number} “{task.title}” done", task=task.number)
+    effects.refresh_summary_later(ctx, incident)
     return Reply(text(f"T{task.number} “{task.title}” is done. ✅"))

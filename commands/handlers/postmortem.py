@@ -20,6 +20,7 @@ from commands.ports import Reply, text
 from commands.record.loading import load_record
 from commands.record.postmortem import compose, gather
 from commands.record.postmortem_notes import team_notes
+from commands.required import require
 from storage import Incident, Statement, StatementState
 
 KIND = "postmortem"
@@ -27,9 +28,8 @@ KIND = "postmortem"
 
 async def draft_postmortem(ctx: Ctx, req: rq.DraftPostmortem) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
     _require_resolved(incident)
-    statements = await ctx.uow.statements.of_incident(incident.id)
+    statements = await ctx.uow.statements.of_incident(require(incident.id, "incident id"))
     _refuse_second(incident, statements)
     record = await load_record(ctx.uow, incident, ctx.now)
     facts = await gather(ctx.uow, incident, record)

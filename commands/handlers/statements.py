@@ -14,6 +14,7 @@ from commands.grammar.templates import render
 from commands.grammar.times import format_time, promised_update
 from commands.ports import Reply, text
 from commands.publishing.public_facts import public_facts
+from commands.required import require
 from commands.timing.update_clock import cadence
 from storage import Incident, Statement, StatementRevision, StatementState
 
@@ -47,16 +48,16 @@ async def create_statement(
 ) -> Statement:
     """Store a new draft (revision 1) and post it for votes after commit. Free text is an
     update while the incident is open, a resolution after, unless ``kind`` says otherwise."""
-    assert incident.id is not None
+    incident_id = require(incident.id, "incident id")
     if template is not None:
         body, kind, preapproved = _from_template(ctx, incident, template)
     else:
-        assert body is not None
+        body = require(body, "the text of a free-text statement")
         kind = kind or ("update" if incident.state in OPEN_STATES else "resolution")
         preapproved = False
-    number = await ctx.uow.statements.next_number(incident.id)
+    number = await ctx.uow.statements.next_number(incident_id)
     statement = Statement(
-        incident_id=incident.id,
+        incident_id=incident_id,
         number=number,
         kind=kind,
         template=template,
@@ -72,12 +73,10 @@ async def create_statement(
     )
     await ctx.uow.statements.add(statement, ctx.actor.user_id)
     source = f"template {template}" if template else "free text"
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         "statement_drafted",
         f"{statement_ref(number)} drafted ({kind}, {source}) by {ctx.actor.user_id}",
-        actor_id=ctx.actor.user_id,
         statement=number,
     )
     statement_id = statement.id or 0
@@ -87,8 +86,7 @@ async def create_statement(
 
 async def draft(ctx: Ctx, req: rq.DraftStatement) -> Reply:
     incident = ctx.need_incident()
-    assert incident.id is not None
-    told = public_facts(await ctx.uow.statements.published_of(incident.id))
+    told = public_facts(await ctx.uow.statements.published_of(require(incident.id, "incident id")))
     if told is not None and told.is_resolved and incident.state not in OPEN_STATES:
         raise InvalidTransition(
             f"The public has been told {incident_ref(incident.number)} is resolved.",
@@ -115,7 +113,7 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
     incident = ctx.need_incident()
     statement = await approvals.find_statement(ctx, incident, req.number)
     approvals.refuse_unless_draft(statement)
-    assert statement.id is not None and incident.id is not None
+    statement_id = require(statement.id, "statement id")
     if req.text == statement.body:
         raise InvalidTransition(
             f"That is already the text of {statement_ref(statement.number)}.",
@@ -129,7 +127,7 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
     await ctx.uow.statements.save(statement)
     await ctx.uow.statements.add_revision(
         StatementRevision(
-            statement_id=statement.id,
+            statement_id=statement_id,
             revision=statement.revision,
             body=req.text,
             content_hash=statement.content_hash,
@@ -138,17 +136,14 @@ async def edit(ctx: Ctx, req: rq.EditStatement) -> Reply:
         )
     )
     ref = statement_ref(statement.number)
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         "statement_edited",
         f"{ref} edited by {ctx.actor.user_id} (revision {statement.revision}); "
         "earlier approvals no longer count",
-        actor_id=ctx.actor.user_id,
         statement=statement.number,
         revision=statement.revision,
     )
-    statement_id = statement.id
     ctx.later(lambda: effects.post_draft(ctx.deps, statement_id), "post revised draft")
     return Reply(
         text(f"{ref} is now at revision {statement.revision}; it needs fresh approval."),

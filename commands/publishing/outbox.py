@@ -33,6 +33,7 @@ from commands.ports import CorrectedRef, Publication
 from commands.publishing import corrections, lease, settled
 from commands.publishing.attempts import Outcome, attempt_timeout, concurrency, guarded
 from commands.publishing.couriers import Couriers
+from commands.required import require
 from storage import Delivery, DeliveryState, Incident, Statement, UnitOfWork
 
 log = logging.getLogger("candor.outbox")
@@ -59,12 +60,12 @@ def retry_delay(attempt: int, retry_after: timedelta | None) -> timedelta:
 
 async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: datetime) -> list[str]:
     """Write one pending delivery per destination (same transaction as the approval)."""
-    assert statement.id is not None
+    statement_id = require(statement.id, "statement id")
     keys = await corrections.destination_keys(uow, deps, statement)
     for key in keys:
         await uow.deliveries.add(
             Delivery(
-                statement_id=statement.id,
+                statement_id=statement_id,
                 destination=key,
                 state=DeliveryState.PENDING,
                 next_attempt_at=now,
@@ -94,9 +95,9 @@ async def dispatch(deps: Deps, couriers: Couriers) -> int:
         ready = await _ready(uow, deps, due)
     handed = 0
     for delivery, lane in ready:
-        assert delivery.id is not None
+        delivery_id = require(delivery.id, "delivery id")
         destination = deps.destinations.get(delivery.destination)
-        handed += couriers.hand(delivery.destination, lane, delivery.id, concurrency(destination))
+        handed += couriers.hand(delivery.destination, lane, delivery_id, concurrency(destination))
     return handed
 
 
@@ -147,14 +148,11 @@ async def _claim(deps: Deps, delivery_id: int) -> tuple[Delivery, Publication] |
     async with deps.store.unit_of_work() as uow:
         if not await uow.deliveries.claim(delivery_id, now):
             return None
-        delivery = await uow.deliveries.get(delivery_id)
-        assert delivery is not None
-        statement = await uow.statements.get(delivery.statement_id)
-        assert statement is not None
+        delivery = require(await uow.deliveries.get(delivery_id), "delivery")
+        statement = require(await uow.statements.get(delivery.statement_id), "statement")
         if await corrections.hold_back(uow, statement, delivery, now):
             return None
-        incident = await uow.incidents.get(statement.incident_id)
-        assert incident is not None
+        incident = require(await uow.incidents.get(statement.incident_id), "incident")
         corrects = await corrections.corrected_ref(uow, statement, delivery.destination)
         return delivery, _publication(deps, delivery, statement, incident, corrects, now)
 
@@ -167,9 +165,8 @@ def _publication(
     corrects: CorrectedRef | None,
     now: datetime,
 ) -> Publication:
-    assert delivery.id is not None
     return Publication(
-        delivery_id=delivery.id,
+        delivery_id=require(delivery.id, "delivery id"),
         incident_id=statement.incident_id,
         incident_ref=incident_ref(incident.number),
         # The facts the statement was approved with, never the incident's live ones.
@@ -214,10 +211,8 @@ async def _attempt(deps: Deps, delivery: Delivery, publication: Publication) -> 
 async def _record(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
     now = deps.clock.now()
     async with deps.store.unit_of_work() as uow:
-        delivery = await uow.deliveries.get(delivery_id)
-        assert delivery is not None
-        statement = await uow.statements.get(delivery.statement_id)
-        assert statement is not None
+        delivery = require(await uow.deliveries.get(delivery_id), "delivery")
+        statement = require(await uow.statements.get(delivery.statement_id), "statement")
         # Incident, then statement, then delivery: the lock order of commands and reactions.
         # Holding them also makes the deliveries of one statement settle one at a time, so
         # exactly one of them sees the last one settle and reports (PostgreSQL).

@@ -12,34 +12,33 @@ from commands.context import Deps
 from commands.domain import statement_ref
 from commands.ports import Line, Message, Strong
 from commands.publishing import corrections
+from commands.required import require
 from commands.timing import update_clock as clockrules
 from storage import Delivery, DeliveryState, Incident, Statement, StatementState, UnitOfWork
 
 
 async def mark_published(uow: UnitOfWork, deps: Deps, statement_id: int, now: datetime) -> None:
     """The first successful delivery publishes the statement and resets the clock (once)."""
-    statement = await uow.statements.get(statement_id)
-    assert statement is not None
+    statement = require(await uow.statements.get(statement_id), "statement")
     # Incident first, then the statement: the lock order of commands and reactions.
-    incident = await uow.incidents.get(statement.incident_id, for_update=True)
-    assert incident is not None and incident.id is not None
+    incident = require(await uow.incidents.get(statement.incident_id, for_update=True), "incident")
+    incident_id = require(incident.id, "incident id")
     if not await uow.statements.transition(
         statement_id, StatementState.APPROVED, StatementState.PUBLISHED, published_at=now
     ):
         return
-    statement = await uow.statements.get(statement_id, for_update=True)
-    assert statement is not None
+    statement = require(await uow.statements.get(statement_id, for_update=True), "statement")
     await clockrules.public_update_published(uow, deps, incident, statement, now)
     await uow.timeline.add(
-        incident.id,
+        incident_id,
         now,
         "statement_published",
         f"{statement_ref(statement.number)} published",
         statement=statement.number,
     )
-    await corrections.on_published(uow, incident.id, statement, now)
+    await corrections.on_published(uow, incident_id, statement, now)
     deps.later(uow, lambda: effects.refresh_draft(deps, statement_id), "refresh draft")
-    incident_id = incident.id  # the pinned summary shows the public clock, which just moved
+    # The pinned summary shows the public clock, which just moved.
     deps.later(uow, lambda: effects.refresh_summary(deps, incident_id), "refresh summary")
 
 
@@ -48,14 +47,12 @@ async def report_if_settled(uow: UnitOfWork, deps: Deps, statement_id: int, now:
     deliveries = await uow.deliveries.of_statement(statement_id)
     if any(d.state in (DeliveryState.PENDING, DeliveryState.SENDING) for d in deliveries):
         return
-    statement = await uow.statements.get(statement_id)
-    assert statement is not None
+    statement = require(await uow.statements.get(statement_id), "statement")
     if statement.outcome_reported_at is not None:
         return
     statement.outcome_reported_at = now
     await uow.statements.save(statement)
-    incident = await uow.incidents.get(statement.incident_id)
-    assert incident is not None
+    incident = require(await uow.incidents.get(statement.incident_id), "incident")
     corrected = await uow.statements.get(statement.corrects_id) if statement.corrects_id else None
     message = outcome_message(incident, statement, deliveries, deps, corrected)
     deps.later(
