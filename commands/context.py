@@ -80,6 +80,9 @@ class Ctx:
     channel: ChannelRef
     now: datetime
     incident: Incident | None = None
+    # The APPROVERS/ADMINS groups the actor is in, asked before the unit of work opened
+    # (commands/authority/groups.py): no network call while the transaction is open.
+    groups: frozenset[str] = frozenset()
 
     @property
     def chat(self) -> ChatPlatform:

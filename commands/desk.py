@@ -21,6 +21,8 @@ from datetime import timedelta
 from commands.approval import votes as approvals
 from commands.approval.policy import APPROVE, REJECT, normalise_emoji
 from commands.authority import permit
+from commands.authority.groups import groups_of
+from commands.authority.rules import ANYONE
 from commands.context import Ctx, Deps
 from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import requests as rq
@@ -99,8 +101,11 @@ class Desk:
         """Run one command as one unit of work; errors become replies, never exceptions."""
         verb = verb_of(command.request)
         try:
+            groups = frozenset[str]()
+            if ANYONE not in self.deps.authority.who(verb.name):  # a vote, or admins' say
+                groups = await groups_of(self.deps, actor, channel.workspace_id)
             async with self.deps.store.unit_of_work() as uow:
-                ctx = await self._context(uow, actor, channel, event_key)
+                ctx = await self._context(uow, actor, channel, event_key, groups)
                 ctx.incident = await self._incident(ctx, command)
                 if verb.needs_incident:
                     ctx.need_incident()
@@ -128,13 +133,16 @@ class Desk:
         if decision is None:
             return None
         try:
+            groups = await groups_of(self.deps, reaction.actor, reaction.channel.workspace_id)
             async with self.deps.store.unit_of_work() as uow:
                 revision = await uow.statements.revision_by_message(
                     reaction.channel.channel_id, reaction.message_id
                 )
                 if revision is None:
                     return None
-                ctx = await self._context(uow, reaction.actor, reaction.channel, reaction.event_key)
+                ctx = await self._context(
+                    uow, reaction.actor, reaction.channel, reaction.event_key, groups
+                )
                 # Lock the incident, then the statement: the order commands take them in, so
                 # a reaction racing `/incident approve` cannot deadlock (PostgreSQL).
                 statement = await uow.statements.get(revision.statement_id)
@@ -161,12 +169,17 @@ class Desk:
         return reply
 
     async def _context(
-        self, uow: UnitOfWork, actor: Actor, channel: ChannelRef, event_key: str | None
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        channel: ChannelRef,
+        event_key: str | None,
+        groups: frozenset[str] = frozenset(),
     ) -> Ctx:
         now = self.deps.clock.now()
         if event_key is not None and not await uow.events.first_time(event_key, now):
             raise DuplicateEvent("That was already handled.")
-        return Ctx(self.deps, uow, actor, channel, now)
+        return Ctx(self.deps, uow, actor, channel, now, groups=groups)
 
     async def _incident(self, ctx: Ctx, command: rq.Command) -> Incident | None:
         incidents_ = ctx.uow.incidents

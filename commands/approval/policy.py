@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from commands.domain import COMMANDER, COMMS, SEVERITIES
-from commands.ports import Actor, ChatPlatform
+from commands.ports import Actor
 
 APPROVE = "approve"
 APPROVER = "approver"
@@ -113,25 +113,17 @@ class ApprovalPolicy:
         )
         return replace(self, approvers=approvers)
 
-    async def is_eligible(
-        self,
-        actor: Actor,
-        workspace_id: str,
-        roles: Mapping[str, str],
-        chat: ChatPlatform,
+    def is_eligible(
+        self, actor: Actor, roles: Mapping[str, str], groups: Collection[str] = ()
     ) -> bool:
-        """May this person approve? Users and roles are checked first; groups ask the platform."""
+        """May this person approve? ``groups``: the platform groups they are in, asked
+        before the unit of work opened (``commands.authority.groups``)."""
         for spec in self.approvers:
             if spec.kind == "role" and roles.get(spec.value) == actor.user_id:
                 return True
             if (spec.kind, spec.platform, spec.value) == ("user", actor.platform, actor.user_id):
                 return True
-        for spec in self.approvers:
-            if (
-                spec.kind == "group"
-                and spec.platform == actor.platform
-                and await chat.in_group(workspace_id, actor.user_id, spec.value)
-            ):
+            if (spec.kind, spec.platform) == ("group", actor.platform) and spec.value in groups:
                 return True
         return False
 

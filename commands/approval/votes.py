@@ -71,8 +71,8 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
         )
     roles = await quorum.roles_of(ctx.uow, incident.id)
     policy = ctx.deps.approval
-    eligible = await policy.is_eligible(ctx.actor, incident.workspace_id, roles, ctx.chat)
-    if not eligible and not await permit.is_admin(ctx):
+    eligible = policy.is_eligible(ctx.actor, roles, ctx.groups)
+    if not eligible and not permit.is_admin(ctx):
         return await _ignore(
             ctx, incident, ballot, f"you are not an approver (approvers: {policy.describe()})."
         )

@@ -24,8 +24,8 @@ async def _authors(ctx: Ctx, request: rq.Request) -> Collection[str]:
     return await authors_of(ctx.uow, statement) if statement is not None else ()
 
 
-async def is_admin(ctx: Ctx) -> bool:
-    return await ctx.deps.authority.is_admin(ctx.actor, ctx.channel.workspace_id, ctx.chat)
+def is_admin(ctx: Ctx) -> bool:
+    return ctx.deps.authority.is_admin(ctx.actor, ctx.groups)
 
 
 async def refusal(ctx: Ctx, request: rq.Request, verb: str) -> Reply | None:
@@ -45,7 +45,7 @@ async def refusal(ctx: Ctx, request: rq.Request, verb: str) -> Reply | None:
     allowed = policy.holds(verb, ctx.actor, roles, await _authors(ctx, request))
     if allowed and not self_grant:
         return None
-    if await is_admin(ctx):
+    if is_admin(ctx):
         return None
     if self_grant:
         problem = "Nobody grants themselves a role."
