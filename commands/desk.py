@@ -182,21 +182,21 @@ class Desk:
         return Ctx(self.deps, uow, actor, channel, now, groups=groups)
 
     async def _incident(self, ctx: Ctx, command: rq.Command) -> Incident | None:
+        """The incident the command is about, locked for the unit of work (one query)."""
         incidents_ = ctx.uow.incidents
-        if command.incident_number is not None:
-            found = await incidents_.by_number(
-                ctx.channel.platform, ctx.channel.workspace_id, command.incident_number
+        if command.incident_number is None:
+            return await incidents_.by_channel(
+                ctx.channel.platform, ctx.channel.channel_id, for_update=True
             )
-            if found is None:
-                raise CommandError(
-                    f"There is no INC-{command.incident_number} here.",
-                    "`/incident list` shows open incidents.",
-                )
-        else:
-            found = await incidents_.by_channel(ctx.channel.platform, ctx.channel.channel_id)
-        if found is None or found.id is None:
-            return found
-        return await incidents_.get(found.id, for_update=True)
+        found = await incidents_.by_number(
+            ctx.channel.platform, ctx.channel.workspace_id, command.incident_number, for_update=True
+        )
+        if found is None:
+            raise CommandError(
+                f"There is no INC-{command.incident_number} here.",
+                "`/incident list` shows open incidents.",
+            )
+        return found
 
     async def run_due(self) -> int:
         """Fire due reminders, hand due deliveries to their couriers, then re-arm the

@@ -31,11 +31,13 @@ class Incidents(Repo):
             query = locked(query)
         return (await self.session.exec(query)).first()
 
-    async def by_channel(self, platform: str, channel_id: str) -> Incident | None:
+    async def by_channel(
+        self, platform: str, channel_id: str, *, for_update: bool = False
+    ) -> Incident | None:
         query = select(Incident).where(
             Incident.platform == platform, Incident.channel_id == channel_id
         )
-        return (await self.session.exec(query)).first()
+        return (await self.session.exec(locked(query) if for_update else query)).first()
 
     async def numbered(self, number: int) -> Sequence[Incident]:
         """Every incident with this number, in any workspace (numbers are per workspace)."""
@@ -46,13 +48,15 @@ class Incidents(Repo):
         )
         return (await self.session.exec(query)).all()
 
-    async def by_number(self, platform: str, workspace_id: str, number: int) -> Incident | None:
+    async def by_number(
+        self, platform: str, workspace_id: str, number: int, *, for_update: bool = False
+    ) -> Incident | None:
         query = select(Incident).where(
             Incident.platform == platform,
             Incident.workspace_id == workspace_id,
             Incident.number == number,
         )
-        return (await self.session.exec(query)).first()
+        return (await self.session.exec(locked(query) if for_update else query)).first()
 
     async def open_in(self, platform: str, workspace_id: str) -> Sequence[Incident]:
         query = (
