@@ -123,10 +123,12 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
     tasks = await ctx.uow.tasks.of_incident(incident_id)
     card = render.summary(incident, roles, tasks, ctx.now)
     lines = list(card.lines)
-    for statement in await ctx.uow.statements.of_incident(incident_id):
+    statements = await ctx.uow.statements.of_incident(incident_id)
+    deliveries = await ctx.uow.deliveries.of_incident(incident_id)  # one read, not one a statement
+    for statement in statements:
         if statement.state in (StatementState.DRAFT, StatementState.APPROVED):
             lines.append((f"📝 S{statement.number} {statement.kind} — {statement.state}",))
-        for delivery in await ctx.uow.deliveries.of_statement(statement.id or 0):
+        for delivery in (d for d in deliveries if d.statement_id == statement.id):
             where = ctx.deps.label(delivery.destination)
             if delivery.state == DeliveryState.FAILED:
                 lines.append(
@@ -146,17 +148,15 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
             gap := await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
         ):
             lines.append((gap,))
-    lines += status_lines(await load_record(ctx.uow, incident, ctx.now), ctx.now)
+    record = await load_record(ctx.uow, incident, ctx.now, (statements, deliveries))
+    lines += status_lines(record, ctx.now)
     return Reply(Message(title=card.title, lines=tuple(lines)), ephemeral=True)
 
 
 async def list_incidents(ctx: Ctx, req: rq.ListIncidents) -> Reply:
     incidents = await ctx.uow.incidents.open_in(ctx.channel.platform, ctx.channel.workspace_id)
-    commanders = {
-        i.id: c
-        for i in incidents
-        if i.id is not None and (c := await ctx.uow.roles.holder(i.id, COMMANDER))
-    }
+    ids = [i.id for i in incidents if i.id is not None]
+    commanders = await ctx.uow.roles.holders(ids, COMMANDER)  # one query for the whole list
     return Reply(render.incident_list(incidents, commanders, ctx.now), ephemeral=True)
 
 

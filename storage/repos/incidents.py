@@ -141,6 +141,21 @@ class Roles(Repo):
                 return assignment.user_id
         return None
 
+    async def holders(self, incident_ids: Sequence[int], role: str) -> dict[int, str]:
+        """Who holds ``role`` in each of these incidents, in one query (a list of many)."""
+        if not incident_ids:
+            return {}
+        query = (
+            select(RoleAssignment)
+            .where(
+                col(RoleAssignment.incident_id).in_(incident_ids),
+                RoleAssignment.role == role,
+                col(RoleAssignment.ended_at).is_(None),
+            )
+            .order_by(col(RoleAssignment.id))
+        )
+        return {a.incident_id: a.user_id for a in (await self.session.exec(query)).all()}
+
     async def unassign(self, incident_id: int, role: str, now: datetime) -> str | None:
         """End ``role``; returns whoever held it (None: nobody did)."""
         ended = None
