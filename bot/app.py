@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.adapters import Adapter, StartOptions
 from bot.admin_http import AdminSources, build_admin_app, start_admin
 from bot.console.platform import ConsoleChat
+from bot.discord.runtime import DiscordAdapter
 from bot.http import build_http_app, start_http
 from bot.hub import HubDestination, register_hub
 from bot.hub.subscribe import register_subscriptions
@@ -74,6 +75,11 @@ class Runtime:
     def slack(self) -> SlackAdapter | None:
         slack = self.adapter("slack")
         return slack if isinstance(slack, SlackAdapter) else None
+
+    @property
+    def discord(self) -> DiscordAdapter | None:
+        discord = self.adapter("discord")
+        return discord if isinstance(discord, DiscordAdapter) else None
 
     @property
     def admin_port(self) -> int | None:
