@@ -23,6 +23,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
+from storage.errors import connection_lost
+
 log = logging.getLogger("candor.outbox")
 
 Attempt = Callable[[int], Awaitable[object]]  # send one delivery (claim, send, record)
@@ -94,13 +96,13 @@ class Couriers:
         try:
             try:
                 await self._attempt(delivery_id)
-            except Exception:  # the database, most likely: it stays due, and is retried
-                log.exception("delivery %s could not be attempted", delivery_id)
+            except Exception as error:  # it stays due, and is retried
+                _failed(f"delivery {delivery_id} could not be attempted", error)
             self._held.discard(delivery_id)  # settled: the timer must see its retry time
             try:
                 await self._settled(key)
-            except Exception:
-                log.exception("after delivery %s", delivery_id)
+            except Exception as error:
+                _failed(f"after delivery {delivery_id}", error)
         finally:
             self._held.discard(delivery_id)
             self._settling -= 1
@@ -158,3 +160,13 @@ class _Courier:
         for worker in self._workers:
             with suppress(asyncio.CancelledError):
                 await worker
+
+
+def _failed(what: str, error: Exception) -> None:
+    """A database restart is expected and passing: one line. Anything else is a bug."""
+    if connection_lost(error):
+        log.warning(
+            "%s: the database is unreachable (%s); retried later", what, type(error).__name__
+        )
+    else:
+        log.exception("%s", what)
