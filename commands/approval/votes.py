@@ -81,12 +81,10 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             statement.id, statement.revision, ctx.actor.user_id, ballot.decision
         )
         if withdrawn:
-            await ctx.uow.timeline.add(
-                incident.id,
-                ctx.now,
+            await ctx.note(
+                incident,
                 "vote_withdrawn",
                 f"{ctx.actor.user_id} withdrew their {ballot.decision} of {ref}",
-                actor_id=ctx.actor.user_id,
                 statement=statement.number,
             )
             ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
@@ -114,13 +112,11 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             created_at=ctx.now,
         )
     )
-    await ctx.uow.timeline.add(
-        incident.id,
-        ctx.now,
+    await ctx.note(
+        incident,
         f"vote_{ballot.decision}",
         f"{ctx.actor.user_id} voted {ballot.decision} on {ref} (revision {statement.revision}, "
         f"via {ballot.source})",
-        actor_id=ctx.actor.user_id,
         statement=statement.number,
         revision=statement.revision,
     )
@@ -137,12 +133,10 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
         await ctx.uow.statements.transition(
             statement.id, StatementState.DRAFT, StatementState.REJECTED
         )
-        await ctx.uow.timeline.add(
-            incident.id,
-            ctx.now,
+        await ctx.note(
+            incident,
             "statement_rejected",
             f"{ref} rejected",
-            actor_id=ctx.actor.user_id,
             statement=statement.number,
         )
         return _announce(
