@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from commands.approval.policy import ApprovalPolicy, CadencePolicy
 from commands.authority.rules import AuthorityPolicy
@@ -83,6 +83,8 @@ class Ctx:
     # The APPROVERS/ADMINS groups the actor is in, asked before the unit of work opened
     # (commands/authority/groups.py): no network call while the transaction is open.
     groups: frozenset[str] = frozenset()
+    # What a verb's Preparation made before this unit of work (open: its new channel).
+    prepared: Any = None
 
     @property
     def chat(self) -> ChatPlatform:
@@ -106,3 +108,24 @@ class Ctx:
         await self.uow.timeline.add(
             incident_id, self.now, kind, text, actor_id=self.actor.user_id, **data
         )
+
+
+class Preparation(Protocol):
+    """A verb whose platform call must come before its unit of work, since no network
+    call may be made while one is open (open makes the channel its incident row names).
+
+    The desk runs ``reserve`` in a short transaction of its own (with the event key and
+    the authority check), makes ``call`` with no transaction open, then runs the verb's
+    handler in a second transaction that begins with ``release`` (the reservation ends
+    with the row it reserved for). If anything fails after ``reserve`` committed,
+    ``release`` runs in a transaction of its own and ``abandon`` says what ``call`` left
+    behind outside the database.
+    """
+
+    async def reserve(self, ctx: Ctx, request: Any) -> Any: ...
+
+    async def call(self, deps: Deps, channel: ChannelRef, request: Any, reserved: Any) -> Any: ...
+
+    async def release(self, uow: UnitOfWork, channel: ChannelRef, reserved: Any) -> None: ...
+
+    async def abandon(self, deps: Deps, made: Any) -> None: ...

@@ -23,15 +23,16 @@ from commands.approval.policy import APPROVE, REJECT, normalise_emoji
 from commands.authority import permit
 from commands.authority.groups import groups_of
 from commands.authority.rules import ANYONE
-from commands.context import Ctx, Deps
+from commands.context import Ctx, Deps, Preparation
 from commands.errors import CommandError, DuplicateEvent
 from commands.grammar import requests as rq
 from commands.grammar import suggest as suggestions
 from commands.grammar.command_line import parse
-from commands.grammar.verbs import verb_of
+from commands.grammar.verbs import Verb, verb_of
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
 from commands.publishing import deliveries, outbox
 from commands.publishing.couriers import Couriers
+from commands.required import require
 from commands.timing import firing
 from storage import Incident, UnitOfWork
 
@@ -104,13 +105,19 @@ class Desk:
             groups = frozenset[str]()
             if ANYONE not in self.deps.authority.who(verb.name):  # a vote, or admins' say
                 groups = await groups_of(self.deps, actor, channel.workspace_id)
-            async with self.deps.store.unit_of_work() as uow:
-                ctx = await self._context(uow, actor, channel, event_key, groups)
-                ctx.incident = await self._incident(ctx, command)
-                if verb.needs_incident:
-                    ctx.need_incident()
-                refused = await permit.refusal(ctx, command.request, verb.name)
-                reply = refused or await verb.handler(ctx, command.request)
+            if verb.prepare is not None:
+                reply, timers_changed = await self._prepared(
+                    verb, command, actor, channel, event_key, groups
+                )
+            else:
+                async with self.deps.store.unit_of_work() as uow:
+                    ctx = await self._context(uow, actor, channel, event_key, groups)
+                    ctx.incident = await self._incident(ctx, command)
+                    if verb.needs_incident:
+                        ctx.need_incident()
+                    refused = await permit.refusal(ctx, command.request, verb.name)
+                    reply = refused or await verb.handler(ctx, command.request)
+                timers_changed = uow.timers_changed
         except DuplicateEvent:
             return Reply(
                 text("That was already handled."), ephemeral=True, is_error=True, duplicate=True
@@ -121,9 +128,62 @@ class Desk:
             return _chat_refused(error)
         except Exception:
             return _crash_reply()
-        if uow.timers_changed:  # new reminders or deliveries: the timer may be due sooner
+        if timers_changed:  # new reminders or deliveries: the timer may be due sooner
             await self.rearm()
         return reply
+
+    async def _prepared(
+        self,
+        verb: Verb,
+        command: rq.Command,
+        actor: Actor,
+        channel: ChannelRef,
+        event_key: str | None,
+        groups: frozenset[str],
+    ) -> tuple[Reply, bool]:
+        """A verb whose platform call comes first (``Preparation``): reserve, call the
+        platform with no transaction open, then write; undo the reservation on failure."""
+        prepare = require(verb.prepare, "the verb's preparation")
+        async with self.deps.store.unit_of_work() as uow:
+            ctx = await self._context(uow, actor, channel, event_key, groups)
+            ctx.incident = await self._incident(ctx, command)
+            refused = await permit.refusal(ctx, command.request, verb.name)
+            if refused is not None:
+                return refused, False
+            reserved = await prepare.reserve(ctx, command.request)
+        made = None
+        try:
+            made = await prepare.call(self.deps, channel, command.request, reserved)
+            async with self.deps.store.unit_of_work() as uow:
+                ctx = await self._context(uow, actor, channel, None, groups)
+                ctx.incident = await self._incident(ctx, command)
+                ctx.prepared = made
+                await prepare.release(uow, channel, reserved)
+                reply = await verb.handler(ctx, command.request)
+        except BaseException:
+            await self._undo(prepare, channel, reserved, made, event_key)
+            raise
+        return reply, uow.timers_changed
+
+    async def _undo(
+        self,
+        prepare: Preparation,
+        channel: ChannelRef,
+        reserved: object,
+        made: object,
+        event_key: str | None,
+    ) -> None:
+        """Give back what a failed prepared verb reserved (its event key too, so the
+        platform's redelivery may try again), and mark what its call made."""
+        try:
+            async with self.deps.store.unit_of_work() as uow:
+                await prepare.release(uow, channel, reserved)
+                if event_key is not None:
+                    await uow.events.forget(event_key)
+        except Exception:  # the reservation lapses with the day's event keys
+            log.exception("could not give back what a failed command reserved")
+        if made is not None:
+            await prepare.abandon(self.deps, made)
 
     async def react(self, reaction: Reaction) -> Reply | None:
         """A reaction on a draft message is a vote; any other reaction is ignored."""

@@ -17,7 +17,7 @@ from storage.models import (
 )
 from storage.repos import UnitOfWork
 from storage.states import OPEN_STATES, DeliveryState, IncidentState, StatementState
-from storage.store import Store
+from storage.store import Store, in_unit_of_work
 
 __all__ = [
     "OPEN_STATES",
@@ -39,4 +39,5 @@ __all__ = [
     "Task",
     "TimelineEvent",
     "UnitOfWork",
+    "in_unit_of_work",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -26,6 +27,16 @@ from storage.repos import UnitOfWork
 AfterCommit = Callable[[], Awaitable[None]]
 POOL_SIZE = 10  # PostgreSQL connections kept per process
 CONCURRENT_UNITS_OF_WORK = 4  # PostgreSQL transactions at once per process
+
+# Set while the current task holds a write transaction. A platform call made then would
+# keep SQLite's one writer (or a PostgreSQL row lock) for as long as the platform takes
+# to answer; the test fakes refuse such calls, so the suite finds any that creep in.
+_WRITING: ContextVar[bool] = ContextVar("candor_writing", default=False)
+
+
+def in_unit_of_work() -> bool:
+    """Whether the calling task is inside ``Store.unit_of_work`` (a write transaction)."""
+    return _WRITING.get()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -92,21 +103,25 @@ class Store:
         """
         await self._writers.acquire()
         uow: UnitOfWork | None = None
+        writing = _WRITING.set(True)
         try:
             async with self._sessions() as session, session.begin():
                 uow = UnitOfWork(session)
                 yield uow
             callbacks = uow.pending_after_commit()
         except Exception:
+            _WRITING.reset(writing)
             undo = uow.pending_on_rollback() if uow is not None else []
             self._writers.release()
             for callback in undo:  # what the work did outside the database (a channel made)
                 await callback()
             raise
         except BaseException:  # cancelled (a deadline, a stop): the writer slot is given back
+            _WRITING.reset(writing)
             self._writers.release()
             raise
         else:
+            _WRITING.reset(writing)
             self._writers.release()
         for callback in callbacks:
             await callback()

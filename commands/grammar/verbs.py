@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.authority.rules import ANYONE, APPROVERS, AUTHOR
-from commands.context import Ctx
+from commands.context import Ctx, Preparation
 from commands.domain import COMMANDER, COMMS
 from commands.errors import UsageError
 from commands.grammar import arguments as g
 from commands.grammar import requests as rq
 from commands.grammar.templates import TEMPLATE_NAMES
 from commands.handlers import cadence as clock
-from commands.handlers import corrections, incidents, lifecycle, people, postmortem
+from commands.handlers import corrections, incidents, lifecycle, opening, people, postmortem
 from commands.handlers import statements as st
 from commands.ports import Reply, text
 
@@ -43,6 +43,8 @@ class Verb:
     rule: tuple[str, ...]  # who may, unless the team's [authority] row says otherwise
     private: bool = False  # the answer is for the asker only (Discord defers privately)
     needs_incident: bool = True
+    # A platform call to make before the unit of work (open's channel), if any.
+    prepare: Preparation | None = None
 
     @property
     def name(self) -> str:
@@ -73,6 +75,7 @@ _TABLE = (
         incidents.open_incident,
         ALL,
         needs_incident=False,
+        prepare=opening.CHANNEL_FIRST,
     ),
     Verb(
         "status",

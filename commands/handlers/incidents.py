@@ -7,10 +7,11 @@ import logging
 from commands import effects, render
 from commands.approval import quorum
 from commands.context import Ctx
-from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, channel_name, incident_ref
+from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, incident_ref
 from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.times import format_time, relative
+from commands.handlers.opening import Opening
 from commands.handlers.statements import create_statement
 from commands.ports import Line, Mention, Message, Reply, Strong, text
 from commands.record.loading import load_record
@@ -24,14 +25,10 @@ log = logging.getLogger("candor.incidents")
 
 
 async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
+    """Write the incident whose number and channel ``opening.ChannelFirst`` prepared."""
     uow, now, actor = ctx.uow, ctx.now, ctx.actor
-    number = await uow.incidents.next_number(ctx.channel.platform, ctx.channel.workspace_id)
-    name = channel_name(number, req.title)
-    # The channel is created inside the unit of work: if it fails, no incident row remains.
-    created = await ctx.chat.create_channel(
-        ctx.channel.workspace_id, name, f"{req.severity.upper()} · investigating"
-    )
-    ctx.uow.on_rollback(lambda: _report_orphan(ctx, created.channel_id, created.name))
+    opened: Opening = require(ctx.prepared, "the prepared channel")
+    number, created = opened.number, opened.channel
     incident = await uow.incidents.add(
         Incident(
             platform=ctx.channel.platform,
@@ -74,22 +71,6 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             *([gap] if (gap := await quorum.gap_for_incident(ctx, incident)) else []),
         )
     )
-
-
-async def _report_orphan(ctx: Ctx, channel_id: str, name: str) -> None:
-    """The incident could not be saved after its channel was made: say so in the channel
-    (which the platform will not let the bot delete everywhere), so nobody works there."""
-    log.error("open failed after creating #%s; the channel was left and marked", name)
-    try:
-        await ctx.chat.post(
-            channel_id,
-            text(
-                "⚠️ This channel was made for an incident that could not be saved, so "
-                "nothing here is tracked. Archive it and run `/incident open` again.",
-            ),
-        )
-    except Exception:
-        log.exception("could not mark the orphaned channel #%s", name)
 
 
 def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:

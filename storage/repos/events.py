@@ -22,6 +22,10 @@ class ProcessedEvents(Repo):
         result = await self.session.exec(statement)
         return rowcount(result) == 1
 
+    async def forget(self, key: str) -> None:
+        """Let ``key`` be handled again (the work it started was undone)."""
+        await self.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.key) == key))
+
     async def forget_before(self, moment: datetime) -> None:
         """Platforms redeliver within minutes; keys older than that are only clutter."""
         await self.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.at) < moment))

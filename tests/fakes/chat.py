@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from commands.ports import ChannelPing, ChatError, Mention, Message, MessageRef, NewChannel
+from storage import in_unit_of_work
 
 
 class ChatDown(ChatError):
@@ -36,6 +37,12 @@ class Sent:
         return any(isinstance(s, ChannelPing) for line in self.current.lines for s in line)
 
 
+def outside_transactions() -> None:
+    """A platform call inside a write transaction holds the database for as long as the
+    platform takes (issue 14): the fake refuses it, so any such call fails its test."""
+    assert not in_unit_of_work(), "a platform call inside a write transaction"
+
+
 @dataclass
 class RecordingChat:
     name: str = "chat"
@@ -54,6 +61,7 @@ class RecordingChat:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def create_channel(self, workspace_id: str, name: str, topic: str) -> NewChannel:
+        outside_transactions()
         if self.fail_create:
             raise ChatDown("create_channel refused")
         channel_id = f"C{next(self._ids):04d}"
@@ -61,12 +69,15 @@ class RecordingChat:
         return NewChannel(channel_id, name)
 
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        outside_transactions()
         self.invites.append((channel_id, tuple(user_ids)))
 
     async def set_topic(self, channel_id: str, topic: str) -> None:
+        outside_transactions()
         self.channels.setdefault(channel_id, {})["topic"] = topic
 
     async def post(self, channel_id: str, message: Message) -> MessageRef:
+        outside_transactions()
         if channel_id in self.fail_post_to:
             raise ChatDown(f"cannot post to {channel_id}")
         sent = Sent(channel_id, f"M{next(self._ids)}", message)
@@ -74,6 +85,7 @@ class RecordingChat:
         return MessageRef(channel_id, sent.message_id)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
+        outside_transactions()
         if self.fail_edits_of.get(ref.message_id, 0) > 0:
             self.fail_edits_of[ref.message_id] -= 1
             raise ChatDown(f"cannot edit {ref.message_id}", retryable=not self.refuse_edits)
@@ -82,15 +94,19 @@ class RecordingChat:
                 sent.edits.append(message)
 
     async def pin(self, ref: MessageRef) -> None:
+        outside_transactions()
         self.pins.append(ref)
 
     async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None:
+        outside_transactions()
         self.reactions.extend((ref, emoji) for emoji in emojis)
 
     async def notify(self, channel_id: str, user_id: str, message: Message) -> None:
+        outside_transactions()
         self.notices.append((channel_id, user_id, message))
 
     async def in_group(self, workspace_id: str, user_id: str, group_id: str) -> bool:
+        outside_transactions()
         return user_id in self.groups.get(group_id, set())
 
     # --- what tests look at ---------------------------------------------------
