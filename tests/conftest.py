@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from storage import Store
-from tests.fakes.chat import RecordingChat
+from storage import Store, in_unit_of_work
+from tests.fakes.chat import RecordingChat, outside_transactions
 from tests.fakes.clock import FakeClock
 from tests.team import Team
 
@@ -22,6 +22,28 @@ PG_URL = os.environ.get("CANDOR_TEST_DATABASE_URL")
 # Every bot a test starts (in this process or as a `candor` child, which inherits this)
 # binds its internal listener to a free port, never the shared default 9090.
 os.environ.setdefault("ADMIN_HTTP_PORT", "0")
+
+
+@pytest.fixture(autouse=True)
+def platform_calls_outside_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call the real Slack and Discord clients make, in every test, is checked to be
+    outside a write transaction (issue 14), as RecordingChat checks its own."""
+    from discord.http import HTTPClient
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    slack_call, discord_request = AsyncWebClient.api_call, HTTPClient.request
+
+    async def api_call(self: AsyncWebClient, *args: object, **kwargs: object) -> object:
+        outside_transactions()
+        return await slack_call(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    async def request(self: HTTPClient, *args: object, **kwargs: object) -> object:
+        outside_transactions()
+        return await discord_request(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AsyncWebClient, "api_call", api_call)
+    monkeypatch.setattr(HTTPClient, "request", request)
+    assert not in_unit_of_work()
 
 
 async def _reset_postgres(url: str) -> None:
