@@ -205,9 +205,9 @@ class Desk:
                 )
                 # Lock the incident, then the statement: the order commands take them in, so
                 # a reaction racing `/incident approve` cannot deadlock (PostgreSQL).
-                statement = await uow.statements.get(revision.statement_id)
-                assert statement is not None
-                ctx.incident = await uow.incidents.get(statement.incident_id, for_update=True)
+                ctx.incident = await uow.incidents.of_statement(
+                    revision.statement_id, for_update=True
+                )
                 statement = await uow.statements.get(revision.statement_id, for_update=True)
                 assert statement is not None and ctx.incident is not None
                 ballot = approvals.Ballot(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from commands import render
 from commands.approval import quorum
 from commands.context import Ctx, Deps
@@ -9,7 +11,7 @@ from commands.domain import statement_ref
 from commands.ports import Message, MessageRef
 from commands.publishing import corrections
 from commands.required import require
-from storage import Incident, Statement, StatementState, UnitOfWork
+from storage import Approval, Incident, Statement, StatementState, UnitOfWork
 
 
 def refresh_summary_later(ctx: Ctx, incident: Incident) -> None:
@@ -41,15 +43,21 @@ async def refresh_summary(deps: Deps, incident_id: int) -> None:
     await chat.set_topic(incident.channel_id, render.topic(incident, now))
 
 
+Known = tuple[Statement, Incident, Sequence[Approval]]  # a draft's rows, as just committed
+
+
 async def _draft_message(
-    deps: Deps, uow: UnitOfWork, statement_id: int
+    deps: Deps, uow: UnitOfWork, statement_id: int, known: Known | None = None
 ) -> tuple[Message, Statement, Incident]:
-    """The draft as it should read now, with the rows it was built from."""
-    statement = await uow.statements.get(statement_id)
-    assert statement is not None
-    incident = await uow.incidents.get(statement.incident_id)
-    assert incident is not None
-    votes = await uow.statements.votes(statement_id, statement.revision)
+    """The draft as it should read now, with the rows it was built from (``known``: rows
+    the caller committed a moment ago, so they need not be read again)."""
+    if known is not None:
+        statement, incident, votes = known
+    else:
+        found = await uow.statements.get(statement_id)
+        statement = require(found, "statement")
+        incident = require(await uow.incidents.get(statement.incident_id), "incident")
+        votes = await uow.statements.votes(statement_id, statement.revision)
     policy = deps.approval
     needed = policy.quorum(incident.severity, statement.preapproved and statement.revision == 1)
     message = render.draft(
@@ -94,10 +102,10 @@ async def post_draft(deps: Deps, statement_id: int) -> None:
         )
 
 
-async def refresh_draft(deps: Deps, statement_id: int) -> None:
+async def refresh_draft(deps: Deps, statement_id: int, known: Known | None = None) -> None:
     """Edit the draft message in place (vote count, final state)."""
-    async with deps.store.unit_of_work() as uow:
-        message, statement, incident = await _draft_message(deps, uow, statement_id)
+    async with deps.store.reading() as uow:
+        message, statement, incident = await _draft_message(deps, uow, statement_id, known)
         revision = await uow.statements.revision(statement_id, statement.revision)
     if revision is None or not revision.message_id or not revision.channel_id:
         return

@@ -15,7 +15,7 @@ from datetime import timedelta
 from commands.context import Ctx
 from commands.domain import OPEN_STATES, incident_ref, statement_ref
 from commands.grammar.times import format_time, promise_from, with_promise
-from commands.publishing.public_facts import public_facts
+from commands.publishing.public_facts import PublicFacts
 from commands.timing.update_clock import cadence
 from storage import Incident, Statement
 
@@ -55,19 +55,20 @@ def _fresh_promise_fix(ctx: Ctx, incident: Incident, statement: Statement) -> st
     return f"edit it, e.g. `/incident edit {ref} {edited}`"
 
 
-async def untrue_now(ctx: Ctx, incident: Incident, statement: Statement) -> str | None:
-    """Why this statement, approved now, would tell the public something untrue."""
-    assert incident.id is not None
+def untrue_now(
+    ctx: Ctx, incident: Incident, statement: Statement, told: PublicFacts | None
+) -> str | None:
+    """Why this statement, approved now, would tell the public something untrue
+    (``told``: what the public has heard of the incident so far)."""
     ref, inc = statement_ref(statement.number), incident_ref(incident.number)
-    if statement.kind in _UPDATES:
-        told = public_facts(await ctx.uow.statements.published_of(incident.id))
-        if told is not None and told.is_resolved and incident.state not in OPEN_STATES:
-            return (
-                f"the public has been told {inc} is resolved, and {ref} says otherwise. "
-                f"Correct a published statement (`/incident correct S<n> <text>`), draft the "
-                f"summary (`/incident postmortem`), or `/incident reopen [reason]` if the "
-                f"problem is back"
-            )
+    resolved = told is not None and told.is_resolved
+    if statement.kind in _UPDATES and resolved and incident.state not in OPEN_STATES:
+        return (
+            f"the public has been told {inc} is resolved, and {ref} says otherwise. "
+            f"Correct a published statement (`/incident correct S<n> <text>`), draft the "
+            f"summary (`/incident postmortem`), or `/incident reopen [reason]` if the "
+            f"problem is back"
+        )
     if statement.kind == "resolution" and incident.state in OPEN_STATES:
         return (
             f"{inc} was reopened, so {ref} no longer fits. Reject it "

@@ -90,6 +90,7 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
             return Reply(text(f"Your {ballot.decision} of {ref} was withdrawn."), ephemeral=True)
         return Reply(text(f"You had no {ballot.decision} on {ref} to withdraw."), ephemeral=True)
+    heard: Heard | None = None  # read below only for an approval
     if ballot.decision == APPROVE:
         if problems := _blocking(incident, statement):
             return await _ignore(
@@ -101,7 +102,10 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
             )
         if not ballot.pinned and (unseen := await approval_guards.unseen_change(ctx, statement)):
             return Reply(text(*unseen.split("\n")), ephemeral=True, is_error=True)
-        if untrue := await approval_guards.untrue_now(ctx, incident, statement):
+        # What the public has heard so far: what this approval must agree with, and what
+        # the statement carries forward (read once for both).
+        heard = Heard(public_facts.public_facts(await ctx.uow.statements.published_of(incident.id)))
+        if untrue := approval_guards.untrue_now(ctx, incident, statement, heard.facts):
             return await _ignore(ctx, incident, ballot, f"{untrue}.")
     await ctx.uow.statements.set_vote(
         Approval(
@@ -120,15 +124,24 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
         statement=statement.number,
         revision=statement.revision,
     )
-    return await _tally(ctx, incident, statement)
+    return await _tally(ctx, incident, statement, heard)
 
 
-async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
+@dataclass(frozen=True)
+class Heard:
+    """What the public has heard of the incident, once read (``None``: nothing yet)."""
+
+    facts: public_facts.PublicFacts | None
+
+
+async def _tally(ctx: Ctx, incident: Incident, statement: Statement, heard: Heard | None) -> Reply:
     assert statement.id is not None and incident.id is not None
     ref = statement_ref(statement.number)
     policy = ctx.deps.approval
     votes = await ctx.uow.statements.votes(statement.id, statement.revision)
-    ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0), "refresh draft")
+    # The draft message is redrawn from the rows at hand, as committed (no second read).
+    known = (statement, incident, votes)
+    ctx.later(lambda: effects.refresh_draft(ctx.deps, statement.id or 0, known), "refresh draft")
     if any(v.decision == REJECT for v in votes):
         await ctx.uow.statements.transition(
             statement.id, StatementState.DRAFT, StatementState.REJECTED
@@ -164,11 +177,14 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
             ),
             ephemeral=True,
         )
-    told = public_facts.public_facts(await ctx.uow.statements.published_of(incident.id))
+    if heard is None:
+        heard = Heard(public_facts.public_facts(await ctx.uow.statements.published_of(incident.id)))
+    told = heard.facts
     if not await ctx.uow.statements.transition(
         statement.id,
         StatementState.DRAFT,
         StatementState.APPROVED,
+        row=statement,
         approved_at=ctx.now,
         public_title=incident.title,
         public_severity=incident.severity,
@@ -178,7 +194,6 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
         ),
     ):
         return Reply(text(f"{ref} was approved a moment ago."), ephemeral=True)
-    await ctx.uow.session.refresh(statement)
     labels = await outbox.enqueue(ctx.uow, ctx.deps, statement, ctx.now)
     approvers = [Mention(v.user_id) for v in counted]
     await ctx.uow.timeline.add(

@@ -62,8 +62,8 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
     """Write one pending delivery per destination (same transaction as the approval)."""
     statement_id = require(statement.id, "statement id")
     keys = await corrections.destination_keys(uow, deps, statement)
-    for key in keys:
-        await uow.deliveries.add(
+    await uow.deliveries.add_all(
+        [
             Delivery(
                 statement_id=statement_id,
                 destination=key,
@@ -71,7 +71,9 @@ async def enqueue(uow: UnitOfWork, deps: Deps, statement: Statement, now: dateti
                 next_attempt_at=now,
                 created_at=now,
             )
-        )
+            for key in keys
+        ]
+    )
     return [deps.label(key) for key in keys]
 
 

@@ -15,7 +15,12 @@ from storage.states import DeliveryState
 
 class Deliveries(Repo):
     async def add(self, delivery: Delivery) -> None:
-        await self._add(delivery)
+        await self.add_all([delivery])
+
+    async def add_all(self, deliveries: Sequence[Delivery]) -> None:
+        """Write several deliveries in one flush (one INSERT for them all)."""
+        self.session.add_all(deliveries)
+        await self.session.flush()
         self.session.info[TIMERS_CHANGED] = True
 
     async def get(self, delivery_id: int) -> Delivery | None:

@@ -55,6 +55,17 @@ class Incidents(Repo):
             query = locked(query)
         return (await self.session.exec(query)).first()
 
+    async def of_statement(self, statement_id: int, *, for_update: bool = False) -> Incident | None:
+        """The incident a statement belongs to (locked: only the incident's row)."""
+        query = (
+            select(Incident)
+            .join(Statement, col(Statement.incident_id) == col(Incident.id))
+            .where(Statement.id == statement_id)
+        )
+        if for_update:  # of the incident only: the statement is locked next, as commands do
+            query = query.with_for_update(of=Incident).execution_options(populate_existing=True)
+        return (await self.session.exec(query)).first()
+
     async def by_channel(
         self, platform: str, channel_id: str, *, for_update: bool = False
     ) -> Incident | None:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from storage.models import Approval, Incident, Statement, StatementRevision
-from storage.repos._base import Repo, locked, rowcount
+from storage.repos._base import Repo, dialect_insert, locked, rowcount
 from storage.states import StatementState
 
 # The latest published statement of each incident, when it does not say "resolved".
@@ -141,15 +142,23 @@ class Statements(Repo):
         return (await self.session.exec(query)).all()
 
     async def set_vote(self, vote: Approval) -> None:
-        """Record a vote, replacing the same user's earlier vote on that revision."""
-        await self.session.exec(
-            delete(Approval).where(
-                col(Approval.statement_id) == vote.statement_id,
-                col(Approval.revision) == vote.revision,
-                col(Approval.user_id) == vote.user_id,
+        """Record a vote, replacing the same user's earlier vote on that revision (one
+        upsert on the vote's unique key)."""
+        upsert = (
+            dialect_insert(self.session)(Approval)
+            .values(
+                statement_id=vote.statement_id,
+                revision=vote.revision,
+                user_id=vote.user_id,
+                decision=vote.decision,
+                created_at=vote.created_at,
+            )
+            .on_conflict_do_update(
+                index_elements=["statement_id", "revision", "user_id"],
+                set_={"decision": vote.decision, "created_at": vote.created_at},
             )
         )
-        await self._add(vote)
+        await self.session.exec(upsert)
 
     async def withdraw_vote(
         self, statement_id: int, revision: int, user_id: str, decision: str
@@ -164,14 +173,27 @@ class Statements(Repo):
         )
         return rowcount(result) > 0
 
-    async def transition(self, statement_id: int, source: str, target: str, **values: Any) -> bool:
-        """Move a statement between states only if it is still in ``source`` (atomic claim)."""
+    async def transition(
+        self,
+        statement_id: int,
+        source: str,
+        target: str,
+        *,
+        row: Statement | None = None,
+        **values: Any,
+    ) -> bool:
+        """Move a statement between states only if it is still in ``source`` (atomic claim).
+        ``row``, the statement as loaded, is brought up to date without reading it again."""
         result = await self.session.exec(
             update(Statement)
             .where(col(Statement.id) == statement_id, col(Statement.state) == source)
             .values(state=target, **values)
         )
-        return rowcount(result) == 1
+        moved = rowcount(result) == 1
+        if moved and row is not None:
+            for name, value in {"state": target, **values}.items():
+                set_committed_value(row, name, value)
+        return moved
 
     async def count_public_open(self) -> int:
         """Incidents the public has been told are open: those whose latest published
