@@ -83,11 +83,17 @@ async def gap_for_incident(ctx: Ctx, incident: Incident) -> str | None:
 
 
 async def gap_for_statement(
-    deps: Deps, uow: UnitOfWork, incident: Incident, statement: Statement
+    deps: Deps,
+    uow: UnitOfWork,
+    incident: Incident,
+    statement: Statement,
+    roles: dict[str, str] | None = None,
 ) -> str | None:
-    """What keeps this draft from ever passing with the owners as they are now, if anything."""
+    """What keeps this draft from ever passing with the owners as they are now, if anything
+    (``roles``: the incident's owners, when the caller has just read them)."""
     assert incident.id is not None
-    roles = await roles_of(uow, incident.id)
+    if roles is None:
+        roles = await roles_of(uow, incident.id)
     unedited_template = statement.preapproved and statement.revision == 1
     needed = deps.approval.quorum(incident.severity, unedited_template)
     authors = () if unedited_template else await authors_of(uow, statement)

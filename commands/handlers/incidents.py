@@ -126,7 +126,7 @@ async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:
                     )
                 )
         if statement.state == StatementState.DRAFT and (
-            gap := await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement)
+            gap := await quorum.gap_for_statement(ctx.deps, ctx.uow, incident, statement, roles)
         ):
             lines.append((gap,))
     record = await load_record(ctx.uow, incident, ctx.now, (statements, deliveries))
