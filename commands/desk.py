@@ -103,12 +103,15 @@ class Desk:
         verb = verb_of(command.request)
         try:
             groups = frozenset[str]()
-            if ANYONE not in self.deps.authority.who(verb.name):  # a vote, or admins' say
+            anyone = ANYONE in self.deps.authority.who(verb.name)
+            if not anyone:  # a vote, or admins' say
                 groups = await groups_of(self.deps, actor, channel.workspace_id)
             if verb.prepare is not None:
                 reply, timers_changed = await self._prepared(
                     verb, command, actor, channel, event_key, groups
                 )
+            elif verb.reads_only and anyone:
+                reply, timers_changed = await self._read(verb, command, actor, channel), False
             else:
                 async with self.deps.store.unit_of_work() as uow:
                     ctx = await self._context(uow, actor, channel, event_key, groups)
@@ -131,6 +134,18 @@ class Desk:
         if timers_changed:  # new reminders or deliveries: the timer may be due sooner
             await self.rearm()
         return reply
+
+    async def _read(
+        self, verb: Verb, command: rq.Command, actor: Actor, channel: ChannelRef
+    ) -> Reply:
+        """A verb that only reads, open to anyone: no transaction, nothing locked, and no
+        event key kept (answering a redelivered question twice changes nothing)."""
+        async with self.deps.store.reading() as uow:
+            ctx = Ctx(self.deps, uow, actor, channel, self.deps.clock.now())
+            if verb.needs_incident:
+                ctx.incident = await self._incident(ctx, command, for_update=False)
+                ctx.need_incident()
+            return await verb.handler(ctx, command.request)
 
     async def _prepared(
         self,
@@ -241,15 +256,18 @@ class Desk:
             raise DuplicateEvent("That was already handled.")
         return Ctx(self.deps, uow, actor, channel, now, groups=groups)
 
-    async def _incident(self, ctx: Ctx, command: rq.Command) -> Incident | None:
+    async def _incident(
+        self, ctx: Ctx, command: rq.Command, *, for_update: bool = True
+    ) -> Incident | None:
         """The incident the command is about, locked for the unit of work (one query)."""
         incidents_ = ctx.uow.incidents
+        where = ctx.channel
         if command.incident_number is None:
             return await incidents_.by_channel(
-                ctx.channel.platform, ctx.channel.channel_id, for_update=True
+                where.platform, where.channel_id, for_update=for_update
             )
         found = await incidents_.by_number(
-            ctx.channel.platform, ctx.channel.workspace_id, command.incident_number, for_update=True
+            where.platform, where.workspace_id, command.incident_number, for_update=for_update
         )
         if found is None:
             raise CommandError(

@@ -45,6 +45,10 @@ class Verb:
     needs_incident: bool = True
     # A platform call to make before the unit of work (open's channel), if any.
     prepare: Preparation | None = None
+    # Only reads: answered from a read-only session (no transaction, no wait for
+    # SQLite's writer) while anyone may run it; a team's [authority] rule that could
+    # refuse it (and note the refusal) makes it a unit of work again.
+    reads_only: bool = False
 
     @property
     def name(self) -> str:
@@ -85,6 +89,7 @@ _TABLE = (
         incidents.show_status,
         ALL,
         private=True,
+        reads_only=True,
     ),
     Verb(
         "list",
@@ -94,6 +99,7 @@ _TABLE = (
         incidents.list_incidents,
         ALL,
         private=True,
+        reads_only=True,
         needs_incident=False,
     ),
     Verb(
@@ -104,6 +110,7 @@ _TABLE = (
         show_help,
         ALL,
         private=True,
+        reads_only=True,
         needs_incident=False,
     ),
     Verb(
@@ -140,6 +147,7 @@ _TABLE = (
         people.list_tasks,
         ALL,
         private=True,
+        reads_only=True,
     ),
     Verb(
         "done <task-number>",
@@ -256,6 +264,7 @@ _TABLE = (
         incidents.show_timeline,
         ALL,
         private=True,
+        reads_only=True,
     ),
     Verb(
         "postmortem",
