@@ -85,7 +85,7 @@ class Desk:
         self, line: str, actor: Actor, channel: ChannelRef, *, event_key: str | None = None
     ) -> Reply:
         try:
-            command = parse(line)
+            command = parse(line, self.deps.severity_words)
         except CommandError as error:
             return _error_reply(error)
         return await self.handle(command, actor, channel, event_key=event_key)

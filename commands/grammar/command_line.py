@@ -7,12 +7,13 @@ function; when its arguments do not fit, the fix is the verb's usage line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from commands.errors import UsageError
 from commands.grammar import arguments as g
 from commands.grammar import requests as rq
+from commands.grammar.severity import DEFAULT_SEVERITY_WORDS
 from commands.grammar.verbs import VERBS, Verb, suggest_verb
 
 _INCIDENT = re.compile(r"^(?:inc-|#)?(\d{1,7})$", re.IGNORECASE)
@@ -41,8 +42,11 @@ def _first_word(text: str) -> tuple[str, str]:
     return (words[0], words[1]) if len(words) == 2 else (text.strip(), "")
 
 
-def parse(text: str) -> rq.Command:
-    """Parse the text after ``/incident``; raises ``UsageError`` with the fix."""
+def parse(text: str, severity_words: Mapping[str, str] = DEFAULT_SEVERITY_WORDS) -> rq.Command:
+    """Parse the text after ``/incident``; raises ``UsageError`` with the fix.
+
+    ``severity_words``: the team's words for severities (CANDOR_CONFIG ``[severities]``),
+    the one part of the grammar a team configures."""
     text = text.strip()
     if text.lower().startswith("/incident"):
         text = text[len("/incident") :].strip()
@@ -58,4 +62,7 @@ def parse(text: str) -> rq.Command:
             raise UsageError("Tell me what to do.", suggest_verb(""))
         raise UsageError(f"There is no command `{head[:40]}`.", suggest_verb(head.lower()))
     with _usage(verb):
-        return rq.Command(verb.parse(rest.strip()), incident_number)
+        rest = rest.strip()
+        if verb.request is rq.OpenIncident:
+            return rq.Command(g.parse_open(rest, severity_words), incident_number)
+        return rq.Command(verb.parse(rest), incident_number)
