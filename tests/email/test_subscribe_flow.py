@@ -3,10 +3,13 @@ statement by mail, unsubscribes with one click, and gets nothing more."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.headerregistry import Address
+from email.utils import parsedate_to_datetime
 
 from tests.email.conftest import CONFIRM, BotStarter
 from tests.email.mailbox import Mailbox
+from tests.fakes.clock import FakeClock
 
 READER = "Reader@Example.org"
 UPDATE = "[INC-1]"
@@ -61,3 +64,27 @@ async def test_subscribe_confirm_receive_unsubscribe(
     await bot.update("identified", "S3")
     assert len(mailbox.to(READER, UPDATE)) == 1
     assert mailbox.to("pending@example.org", UPDATE) == []
+
+
+async def test_every_mail_has_a_date_and_a_message_id(
+    start_bot: BotStarter, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    """Confirmations and updates alike: mail without them is scored as spam, and a
+    server that adds its own would make a retried mail look new."""
+    bot = await start_bot()
+    await bot.open_incident()
+    await bot.subscribe_and_confirm(mailbox, READER, incident_id=1)
+    await bot.subscribe("second@example.org")
+    await mailbox.wait_for("second@example.org", CONFIRM)
+    await bot.update("investigating", "S2")
+    await mailbox.wait_for(READER, UPDATE)
+
+    ids = []
+    for mail in mailbox.mails:
+        sent_at = parsedate_to_datetime(mail.raw_header("Date"))
+        assert abs(sent_at - clock.now()) < timedelta(minutes=5), mail.subject
+        message_id = mail.raw_header("Message-ID")
+        assert message_id.startswith("<") and message_id.endswith("@acme.example>")
+        ids.append(message_id)
+    assert len(mailbox.mails) >= 3  # two confirmations and an update
+    assert len(set(ids)) == len(ids)
