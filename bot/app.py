@@ -230,9 +230,11 @@ async def start(
         destination=hub,
         refresh=timedelta(seconds=settings.hub_refresh_seconds),
         team_first=team_first,
+        title=settings.page_name,
+        email_offered=publishers.email.subscriptions is not None,
     )
     await publishers.email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
-    register_subscriptions(http_app, publishers.email.subscriptions)
+    register_subscriptions(http_app, publishers.email.subscriptions, site_title=settings.page_name)
     for adapter in adapters:
         adapter.attach(desk, http_app, team_first)
     runtime = Runtime(settings, store, desk, replicas.timer, clock, adapters, publishers)

@@ -88,3 +88,14 @@ async def test_every_mail_has_a_date_and_a_message_id(
         ids.append(message_id)
     assert len(mailbox.mails) >= 3  # two confirmations and an update
     assert len(set(ids)) == len(ids)
+
+
+async def test_the_sign_up_form_is_on_incident_pages_where_email_is_offered(
+    start_bot: BotStarter,
+) -> None:
+    """(tests/hub/test_pages.py: without email set up, no form that would answer 404.)"""
+    bot = await start_bot()
+    await bot.open_incident()
+    page = await bot.get(f"{bot.base}/status/incidents/1")
+    assert '<form method="post" action="/status/subscribe">' in page.text
+    assert 'name="incident_id" value="1"' in page.text
