@@ -25,7 +25,9 @@ from commands.domain import (
     statement_ref,
 )
 from commands.errors import CommandError
+from commands.forms import FormText
 from commands.grammar.command_line import open_request, parse
+from commands.grammar.forms import FormAsk, form_for
 from commands.grammar.requests import Command, ListIncidents
 from commands.grammar.severity import DEFAULT_SEVERITY_WORDS
 from commands.grammar.suggest import Topic
@@ -101,6 +103,8 @@ __all__ = [
     "Desk",
     "Destination",
     "DueWindow",
+    "FormAsk",
+    "FormText",
     "LateUpdate",
     "Line",
     "Link",
@@ -124,6 +128,7 @@ __all__ = [
     "approvals",
     "deliveries",
     "first_update",
+    "form_for",
     "format_time",
     "incident_ref",
     "key_label",
