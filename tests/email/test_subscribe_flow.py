@@ -99,3 +99,18 @@ async def test_the_sign_up_form_is_on_incident_pages_where_email_is_offered(
     page = await bot.get(f"{bot.base}/status/incidents/1")
     assert '<form method="post" action="/status/subscribe">' in page.text
     assert 'name="incident_id" value="1"' in page.text
+
+
+async def test_a_long_statement_keeps_its_line_breaks_in_the_mail_and_on_the_hub(
+    start_bot: BotStarter, mailbox: Mailbox
+) -> None:
+    bot = await start_bot()
+    await bot.open_incident()
+    await bot.subscribe_and_confirm(mailbox, READER, incident_id=1)
+    words = "Card payments fail.\n\nWhat you can do:\n- retry later\n- pay by transfer\n\nNext update by 15:00 UTC."  # noqa: E501
+    await bot.say("alice", f"/incident INC-1 draft {words}")
+    await bot.publish("bob", "S2")
+    mail = await mailbox.wait_for(READER, UPDATE)
+    assert words in mail.text.replace("\r\n", "\n")  # CRLF: line ends as SMTP sends them
+    page = await bot.get(f"{bot.base}/status/incidents/1")
+    assert words in page.text  # shown with white-space: pre-line
