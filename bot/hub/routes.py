@@ -49,6 +49,12 @@ UNAVAILABLE_JSON = "The status page is temporarily unavailable. Please try again
 WATCH_FOR = 60.0  # seconds a publication's record is waited for before the next refresh
 
 
+def _keyed(key: Hashable, zone: Zone) -> Hashable:
+    """The cache key of a rendering: in UTC only it is shared with the JSON (and SVG),
+    so the common case reads the database once per refresh."""
+    return key if zone == UTC_ONLY else (key, zone)
+
+
 def _incident_id(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
@@ -141,7 +147,7 @@ class Hub:
         async def render() -> Views:
             return await self._render_front(zone)
 
-        return await self._answer(request, (FRONT, zone), render, "html")
+        return await self._answer(request, _keyed(FRONT, zone), render, "html")
 
     async def api_incidents(self, request: web.Request) -> web.Response:
         return await self._answer(request, FRONT, self._render_front, "json")
@@ -171,7 +177,7 @@ class Hub:
         async def render() -> Views:
             return await self._render_incident(incident_id, zone)
 
-        return await self._answer(request, (INCIDENT, incident_id, zone), render, view)
+        return await self._answer(request, _keyed((INCIDENT, incident_id), zone), render, view)
 
     async def schema(self, request: web.Request) -> web.Response:
         return serve(request, self._static["schema"], self.cache_control, 0)
