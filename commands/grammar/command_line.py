@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from commands.errors import UsageError
 from commands.grammar import arguments as g
 from commands.grammar import requests as rq
-from commands.grammar.severity import DEFAULT_SEVERITY_WORDS
+from commands.grammar.severity import DEFAULT_SEVERITY_WORDS, UnknownSeverity, split_severity
 from commands.grammar.verbs import VERBS, Verb, suggest_verb
 
 _INCIDENT = re.compile(r"^(?:inc-|#)?(\d{1,7})$", re.IGNORECASE)
@@ -31,8 +31,21 @@ def _usage(verb: Verb) -> Iterator[None]:
 def open_request(
     title: str, severity: str, description: str = "", commander_id: str | None = None
 ) -> rq.OpenIncident:
-    """An open request from parts (a Slack modal's fields, Discord's options), validated."""
+    """An open request from parts (a Slack modal's fields, Discord's options), validated.
+    The severity has a field of its own there, so a title ending in one (`Login broken
+    sev 1`, `… sev9`) is a slip: refused, never kept in the title."""
     with _usage(VERBS["open"]):
+        words = title.split()
+        try:
+            rest, named = split_severity(words, {})  # words like "minor" stay ordinary
+        except UnknownSeverity as error:
+            raise g.ArgumentError(str(error)) from None
+        if named is not None:
+            ending = " ".join(words[len(rest) :])
+            raise g.ArgumentError(
+                f"The title ends in `{ending[:20]}`, a severity: choose it in the severity "
+                "field and leave it out of the title."
+            )
         return g.check_open(title, severity, description, commander_id)
 
 

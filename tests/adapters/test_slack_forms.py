@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.adapters.slack_bot import GENERAL, SlackBot, slack_bot
+from tests.adapters.slack_bot import GENERAL, SlackBot, open_modal_values, slack_bot
 from tests.fakes.clock import FakeClock
 
 LONG = "Card payments fail at the last step.\n\nWhat you can do:\n- retry in a few minutes\n- or pay by bank transfer\n\nNext update by 15:00 UTC."  # noqa: E501
@@ -121,3 +121,19 @@ async def test_a_template_picked_in_the_draft_modal_fills_the_box_to_edit(
         [draft] = [m for m in bot.fake.messages(channel) if m["ts"] == ts]
         assert "Pre-approved wording" not in draft["text"]
         assert "\\n\\nPS: sorry." in json.dumps(draft["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [("Login broken sev 1", "a severity: choose it"), ("支付失败 sev9", "is not a severity")],
+)
+async def test_a_severity_typed_into_the_open_modals_title_is_refused_in_the_modal(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, title: str, said: str
+) -> None:
+    async with slack_bot(database_url, clock, monkeypatch) as bot:
+        status, ack = await bot.view("candor_open", open_modal_values(title), "UALICE", GENERAL)
+        assert status == 200
+        answer = json.loads(ack)
+        assert answer["response_action"] == "errors" and said in answer["errors"]["title"]
+        await bot.settle()
+        assert bot.fake.calls_to("conversations.create") == []
