@@ -186,7 +186,7 @@ async def start(
     ``discord_options`` go to discord.py's Client (tests shorten ``guild_ready_timeout``)."""
     clock = clock or ShiftedClock()
     try:
-        cadence, templates, authority = load_policy_file(settings.candor_config)
+        policy_file = load_policy_file(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
     options = StartOptions(console_write, dict(discord_options or {}))
@@ -208,9 +208,11 @@ async def start(
         timer=replicas.timer,
         destinations=destinations,
         approval=settings.approval_policy().spelled(group_words()),
-        authority=settings.authority_policy(authority),
-        cadence=cadence,
-        templates=templates,
+        authority=settings.authority_policy(policy_file.authority),
+        cadence=policy_file.cadence,
+        templates=policy_file.templates,
+        severity_words=policy_file.severity_words,
+        checklist=policy_file.checklist,
         feeds=feeds,
         # Links to the hub only where a hub answers: `candor console` serves no HTTP.
         public_url=settings.hub_base_url if serve_http or settings.public_url else None,
@@ -228,9 +230,11 @@ async def start(
         destination=hub,
         refresh=timedelta(seconds=settings.hub_refresh_seconds),
         team_first=team_first,
+        title=settings.page_name,
+        email_offered=publishers.email.subscriptions is not None,
     )
     await publishers.email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
-    register_subscriptions(http_app, publishers.email.subscriptions)
+    register_subscriptions(http_app, publishers.email.subscriptions, site_title=settings.page_name)
     for adapter in adapters:
         adapter.attach(desk, http_app, team_first)
     runtime = Runtime(settings, store, desk, replicas.timer, clock, adapters, publishers)

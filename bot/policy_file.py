@@ -12,11 +12,18 @@ For policy that does not fit one environment line::
     body = "We are still on it ({title}). Next update by {next_update}."
     [authority]              # who may run a command (commands.authority.rules)
     state = ["commander", "comms", "tech-lead"]
+    [severities]             # words read as a severity at the end of `open`
+    sev1 = ["critical", "blocker"]   # replaces that severity's default words
+    [checklist]              # added to the checklist's phrase table (commands.approval.phrases)
+    blame_phrases = ["dropped the ball"]
+    blame_targets = ["the night shift"]
+    password_words = ["door code"]
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -24,9 +31,11 @@ from typing import Any, NamedTuple
 
 from commands import (
     DEFAULT_RULES,
+    DEFAULT_SEVERITY_WORDS,
     DEFAULT_TEMPLATES,
     SEVERITIES,
     CadencePolicy,
+    ChecklistPhrases,
     PolicyError,
     Template,
     parse_duration,
@@ -48,6 +57,43 @@ class PolicyFile(NamedTuple):
     cadence: CadencePolicy
     templates: dict[str, Template]
     authority: dict[str, tuple[str, ...]]
+    severity_words: Mapping[str, str] = DEFAULT_SEVERITY_WORDS
+    checklist: ChecklistPhrases = ChecklistPhrases()
+
+
+def _words(table: Any, where: str, example: str) -> dict[str, list[str]]:
+    """A TOML table of string lists, checked: ``{key: ["word", …]}``."""
+    if not isinstance(table, dict) or not all(
+        isinstance(v, list) and all(isinstance(w, str) and w.strip() for w in v)
+        for v in table.values()
+    ):
+        raise PolicyError(f"[{where}] should hold lists of words: {example}")
+    return {key: [w.strip().lower() for w in value] for key, value in table.items()}
+
+
+def _severity_words(table: Any) -> dict[str, str]:
+    """Each severity named replaces its default words; a word is one word, no digits."""
+    lists = _words(table, "severities", 'sev1 = ["critical", "blocker"]')
+    named = {w: s for w, s in DEFAULT_SEVERITY_WORDS.items() if s not in lists}
+    for severity, words in lists.items():
+        if severity not in SEVERITIES:
+            raise PolicyError(f'severities.{severity}: use sev1..sev4 = ["critical"]')
+        for word in words:
+            if not word.isalpha():
+                raise PolicyError(f"severities.{severity}: {word!r} should be one word, letters")
+            named[word] = severity
+    return named
+
+
+_CHECKLIST_KEYS = ("blame_phrases", "blame_targets", "password_words")
+
+
+def _checklist(table: Any) -> ChecklistPhrases:
+    lists = _words(table, "checklist", 'blame_targets = ["the night shift"]')
+    unknown = set(lists) - set(_CHECKLIST_KEYS)
+    if unknown:
+        raise PolicyError(f"[checklist] knows {', '.join(_CHECKLIST_KEYS)}, not {min(unknown)}")
+    return ChecklistPhrases().extended(**lists)
 
 
 def load_policy_file(path: Path | None) -> PolicyFile:
@@ -74,4 +120,10 @@ def load_policy_file(path: Path | None) -> PolicyFile:
     authority = data.get("authority", {})
     if not isinstance(authority, dict):
         raise PolicyError('[authority] should be a table: state = ["commander", "comms"]')
-    return PolicyFile(cadence, templates, parse_rules(authority))
+    return PolicyFile(
+        cadence,
+        templates,
+        parse_rules(authority),
+        _severity_words(data.get("severities", {})),
+        _checklist(data.get("checklist", {})),
+    )

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # How old a kept rendering of the status hub may get before it is redone in the
     # background (relative times, "overdue"); also its public max-age.
     hub_refresh_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
+    # The status page's name: its header, titles and feed.
+    page_name: str = Field(default="Service status", min_length=1, max_length=80)
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,7 @@
 import-linter contract in pyproject.toml keeps bot/ to this module). Inside
 the core, modules import each other by their full paths."""
 
+from commands.approval.phrases import ChecklistPhrases
 from commands.approval.policy import (
     EMOJI_ALIASES,
     ApprovalPolicy,
@@ -24,8 +25,11 @@ from commands.domain import (
     statement_ref,
 )
 from commands.errors import CommandError
+from commands.forms import FormText
 from commands.grammar.command_line import open_request, parse
+from commands.grammar.forms import FormAsk, form_for
 from commands.grammar.requests import Command, ListIncidents
+from commands.grammar.severity import DEFAULT_SEVERITY_WORDS
 from commands.grammar.suggest import Topic
 from commands.grammar.templates import DEFAULT_TEMPLATES, TEMPLATE_NAMES, Template
 from commands.grammar.times import DURATION_HELP, format_time, parse_duration
@@ -69,6 +73,7 @@ from commands.secrets import redact_url, redact_urls
 __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_SEVERITY",
+    "DEFAULT_SEVERITY_WORDS",
     "DEFAULT_TEMPLATES",
     "DURATION_HELP",
     "EMOJI_ALIASES",
@@ -88,6 +93,7 @@ __all__ = [
     "ChatChannelDestination",
     "ChatError",
     "ChatPlatform",
+    "ChecklistPhrases",
     "Clock",
     "Command",
     "CommandError",
@@ -97,6 +103,8 @@ __all__ = [
     "Desk",
     "Destination",
     "DueWindow",
+    "FormAsk",
+    "FormText",
     "LateUpdate",
     "Line",
     "Link",
@@ -120,6 +128,7 @@ __all__ = [
     "approvals",
     "deliveries",
     "first_update",
+    "form_for",
     "format_time",
     "incident_ref",
     "key_label",

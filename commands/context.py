@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from commands.approval.phrases import ChecklistPhrases
 from commands.approval.policy import ApprovalPolicy, CadencePolicy
 from commands.authority.rules import AuthorityPolicy
 from commands.clock import Clock
 from commands.errors import NotFound
+from commands.grammar.severity import DEFAULT_SEVERITY_WORDS
 from commands.grammar.templates import DEFAULT_TEMPLATES, Template
 from commands.ports import Actor, ChannelRef, ChatPlatform, Destination, Timer
 from commands.publishing.destinations import key_label
@@ -35,6 +37,9 @@ class Deps:
     authority: AuthorityPolicy = field(default_factory=AuthorityPolicy)
     cadence: CadencePolicy = field(default_factory=CadencePolicy)
     templates: Mapping[str, Template] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    checklist: ChecklistPhrases = field(default_factory=ChecklistPhrases)
+    # The team's words for severities at the end of `open` (CANDOR_CONFIG [severities]).
+    severity_words: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_WORDS))
     feeds: Mapping[str, str] = field(default_factory=dict)  # platform → incidents feed channel
     public_url: str | None = None  # base of the status hub, when it is served
     telemetry: Telemetry = field(default_factory=NullTelemetry)  # timings for bot/metrics

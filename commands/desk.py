@@ -9,6 +9,7 @@
 - ``start``: recover after a restart and re-arm the timer.
 - ``retry_delivery`` / ``list_deliveries``: the operator's outbox tools (CLI).
 - ``suggest``: choices while an argument is typed (Discord autocomplete).
+- ``prefill``: what a form opens with (a draft's wording to edit, a template's text).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from commands import forms
 from commands.approval import votes as approvals
 from commands.approval.policy import APPROVE, REJECT, normalise_emoji
 from commands.authority import permit
@@ -25,10 +27,12 @@ from commands.authority.groups import groups_of
 from commands.authority.rules import ANYONE
 from commands.context import Ctx, Deps, Preparation
 from commands.errors import CommandError, DuplicateEvent
+from commands.forms import FormText
 from commands.grammar import requests as rq
 from commands.grammar import suggest as suggestions
 from commands.grammar.command_line import parse
-from commands.grammar.verbs import Verb, verb_of
+from commands.grammar.forms import FormAsk
+from commands.grammar.verbs import VERBS, Verb, verb_of
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
 from commands.publishing import deliveries, outbox
 from commands.publishing.couriers import Couriers
@@ -86,7 +90,7 @@ class Desk:
         self, line: str, actor: Actor, channel: ChannelRef, *, event_key: str | None = None
     ) -> Reply:
         try:
-            command = parse(line)
+            command = parse(line, self.deps.severity_words)
         except CommandError as error:
             return _error_reply(error)
         return await self.handle(command, actor, channel, event_key=event_key)
@@ -199,6 +203,25 @@ class Desk:
             log.exception("could not give back what a failed command reserved")
         if made is not None:
             await prepare.abandon(self.deps, made)
+
+    async def prefill(self, ask: FormAsk, actor: Actor, channel: ChannelRef) -> FormText | Reply:
+        """What a form opens with (``commands.forms``), when ``actor`` may run its verb
+        here; else the refusal or the problem, as the typed command would answer."""
+        verb = VERBS[ask.verb]
+        request = forms.request_of(ask)
+        try:
+            groups = frozenset[str]()
+            if ANYONE not in self.deps.authority.who(verb.name):
+                groups = await groups_of(self.deps, actor, channel.workspace_id)
+            async with self.deps.store.unit_of_work() as uow:
+                ctx = await self._context(uow, actor, channel, None, groups)
+                ctx.incident = await self._incident(ctx, rq.Command(request, ask.incident_number))
+                refused = await permit.refusal(ctx, request, verb.name)
+                return refused or await forms.prefill(ctx, ask)
+        except CommandError as error:
+            return _error_reply(error)
+        except Exception:
+            return _crash_reply()
 
     async def react(self, reaction: Reaction) -> Reply | None:
         """A reaction on a draft message is a vote; any other reaction is ignored."""

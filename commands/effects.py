@@ -69,6 +69,7 @@ async def _draft_message(
         policy.approve_emoji,
         policy.reject_emoji,
         deps.clock.now(),
+        deps.checklist,
     )
     message = await corrections.draft_note(uow, statement, message)
     if statement.state == StatementState.DRAFT and (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from commands.approval.checklist import review
+from commands.approval.checklist import DEFAULT_PHRASES, review
+from commands.approval.phrases import ChecklistPhrases
 from commands.domain import COMMANDER, COMMS, incident_ref, statement_ref
 from commands.grammar.times import format_time, relative
 from commands.ports import Line, Mention, Message, Segment, Strong
@@ -94,6 +95,7 @@ def draft(
     approve_emoji: str,
     reject_emoji: str,
     now: datetime,
+    phrases: ChecklistPhrases = DEFAULT_PHRASES,
 ) -> Message:
     """A draft as the team sees it: text, checklist, who must approve and how."""
     ref = statement_ref(statement.number)
@@ -102,7 +104,7 @@ def draft(
         f"(revision {statement.revision})"
     )
     lines: list[Line] = [(statement.body,), ("",), (Strong("Checklist"),)]
-    for check in review(statement.body, statement.kind):
+    for check in review(statement.body, statement.kind, phrases):
         mark = "✅" if check.ok else ("⛔" if check.blocking else "⚠️")
         note = f" — {check.note}" if check.note else ""
         lines.append((f"{mark} {check.label}{note}",))

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import discord
 from discord import app_commands
 
-from bot.discord.interactions import Responder, channel_of
+from bot.discord.forms import DraftForm, EditForm, OpenForm
+from bot.discord.interactions import Responder, actor_of, answer_now, channel_of
 from bot.priority import TeamFirst
 from commands import (
     DEFAULT_SEVERITY,
@@ -26,7 +27,9 @@ from commands import (
     VERBS,
     Command,
     Desk,
+    Reply,
     Topic,
+    form_for,
     open_request,
 )
 
@@ -100,16 +103,23 @@ class IncidentGroup(app_commands.Group):
         return await self._choices(ix, Topic.PUBLISHED, typed)
 
     @app_commands.command(name="open", description=_about("open"))
-    @app_commands.describe(commander="who leads the response (default: you)")
+    @app_commands.describe(
+        title="what is wrong (leave it out for a form)",
+        commander="who leads the response (default: you)",
+    )
     @app_commands.choices(severity=_options(SEVERITIES))
     async def open_(
         self,
         ix: discord.Interaction,
-        title: app_commands.Range[str, 1, 200],
+        title: app_commands.Range[str, 1, 200] | None = None,
         severity: str = DEFAULT_SEVERITY,
         description: app_commands.Range[str, 0, 3000] = "",
         commander: discord.Member | None = None,
     ) -> None:
+        if title is None:  # the form: room for a long description
+            await ix.response.send_modal(OpenForm(self.responder, CAN_OPEN))
+            return
+
         def build() -> Command:
             lead = str(commander.id) if commander else None
             return Command(open_request(title, severity, description, lead))
@@ -218,7 +228,10 @@ class IncidentGroup(app_commands.Group):
         await self._say(ix, "snooze", incident, duration)
 
     @app_commands.command(name="draft", description=_about("draft"))
-    @app_commands.describe(template="start from a template", text="or write the statement")
+    @app_commands.describe(
+        template="start from a template",
+        text="or write the statement (leave both out for a form)",
+    )
     @app_commands.choices(template=_options(TEMPLATE_NAMES))
     @app_commands.autocomplete(incident=incidents)
     async def draft(
@@ -228,18 +241,30 @@ class IncidentGroup(app_commands.Group):
         text: app_commands.Range[str, 1, 4000] | None = None,
         incident: str | None = None,
     ) -> None:
+        if template is None and text is None:
+            await ix.response.send_modal(DraftForm(self.responder, _target(incident)))
+            return
         await self._say(ix, "draft", incident, template or text or "")
 
     @app_commands.command(name="edit", description=_about("edit"))
+    @app_commands.describe(text="the new wording (leave it out to edit the draft in a form)")
     @app_commands.autocomplete(statement=drafts, incident=incidents)
     async def edit(
         self,
         ix: discord.Interaction,
         statement: str,
-        text: app_commands.Range[str, 1, 4000],
+        text: app_commands.Range[str, 1, 4000] | None = None,
         incident: str | None = None,
     ) -> None:
-        await self._say(ix, "edit", incident, f"{statement} {text}")
+        ask = form_for(f"{_target(incident)}edit {statement}") if text is None else None
+        if ask is None:  # with its text, or a statement that is not S<n>: as typed
+            await self._say(ix, "edit", incident, f"{statement} {text or ''}")
+            return
+        found = await self.desk.prefill(ask, actor_of(ix.user), channel_of(ix))
+        if isinstance(found, Reply):  # not theirs to edit, or no such draft
+            await answer_now(ix, found)
+            return
+        await ix.response.send_modal(EditForm(self.responder, found))
 
     @app_commands.command(name="resolve", description=_about("resolve"))
     @app_commands.autocomplete(incident=incidents)

@@ -44,6 +44,16 @@ async def _answer(interaction: discord.Interaction, reply: Reply, deferred_priva
     )
 
 
+async def answer_now(interaction: discord.Interaction, reply: Reply) -> None:
+    """An answer as the first response (no deferral): a form could not be opened."""
+    card = embed(reply.message)
+    if reply.is_error:
+        card.colour = ERROR_COLOUR
+    await interaction.response.send_message(
+        embed=card, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS
+    )
+
+
 def refusal(*lines: str) -> Reply:
     return Reply(text(*lines), ephemeral=True, is_error=True)
 

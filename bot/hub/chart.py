@@ -59,7 +59,7 @@ class _Scale:
 
 
 def _text(x: float, y: float, words: str, **attrs: str) -> str:
-    extra = "".join(f" {k.replace('_', '-')}={quoteattr(v)}" for k, v in attrs.items())
+    extra = "".join(f" {k.rstrip('_').replace('_', '-')}={quoteattr(v)}" for k, v in attrs.items())
     return f'<text x="{x}" y="{y}"{extra}>{escape(words)}</text>'
 
 
@@ -162,10 +162,49 @@ def _due_note(window: DueWindow) -> tuple[str, bool]:
     return f"missed by {late} ({why})", False
 
 
+LABEL_ROWS = (UPDATE_Y + 22, UPDATE_Y - 12)  # below the circles, then above them
+LABEL_GAP = 6.0
+
+
+def _update_labels(xs: list[float], labels: list[str]) -> list[tuple[float, float]]:
+    """(x, y) of each update's S-number, centred under its circle when there is room.
+    Updates close in time would print their labels over each other (``S2`` on ``S4``
+    reads "S¾"), so a label that would touch the one before goes to the row above the
+    circles, and when both rows are taken it is pushed right of the nearer one; a last
+    pass from the right edge pulls pushed labels back inside, still apart."""
+    rows: list[list[int]] = [[] for _ in LABEL_ROWS]
+    placed: list[tuple[float, float]] = []
+    for index, (x, label) in enumerate(zip(xs, labels, strict=True)):
+        half = _label_width(label) / 2
+
+        def right_end(row: list[int]) -> float:
+            if not row:
+                return float("-inf")
+            last = row[-1]
+            return placed[last][0] + _label_width(labels[last]) / 2
+
+        free = [r for r, row in enumerate(rows) if right_end(row) + LABEL_GAP <= x - half]
+        row_index = free[0] if free else min(range(len(rows)), key=lambda r: right_end(rows[r]))
+        centre = max(x, right_end(rows[row_index]) + LABEL_GAP + half)
+        placed.append((centre, LABEL_ROWS[row_index]))
+        rows[row_index].append(index)
+    for row in rows:  # pull back inside the right edge, keeping the gaps
+        limit: float = WIDTH - RIGHT
+        for index in reversed(row):
+            half = _label_width(labels[index]) / 2
+            centre = min(placed[index][0], limit - half)
+            placed[index] = (round(centre, 1), placed[index][1])
+            limit = centre - half - LABEL_GAP
+    return placed
+
+
 def _updates(record: PublicRecord, scale: _Scale) -> list[str]:
     parts = []
-    for update in record.updates:
-        x = scale.x(update.published_at)
+    xs = [scale.x(update.published_at) for update in record.updates]
+    labels = [f"S{update.number}" for update in record.updates]
+    for update, x, (label_x, label_y) in zip(
+        record.updates, xs, _update_labels(xs, labels), strict=True
+    ):
         kind = KIND_LABELS.get(update.kind, update.kind.capitalize())
         late = f", {span(update.late_by)} late" if update.late_by else ""
         colour = RED if update.late_by else BLUE
@@ -174,12 +213,13 @@ def _updates(record: PublicRecord, scale: _Scale) -> list[str]:
             f"{_hhmm(update.published_at)} UTC{late}</title>"
             f'<circle cx="{x}" cy="{UPDATE_Y}" r="7" fill="{colour}"/>'
             + _text(
-                x,
-                UPDATE_Y + 22,
+                label_x,
+                label_y,
                 f"S{update.number}",
                 fill=INK,
                 font_size="12",
                 text_anchor="middle",
+                class_="label",
             )
             + "</g>"
         )

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.hub import chart
 from bot.hub.record import FrontPage, PublicIncident
 from bot.hub.templating import hub_environment
+from bot.hub.zones import COMMON, UTC_ONLY, Zone
 from commands import PublicRecord, format_time, late, span
 
 
@@ -35,29 +36,33 @@ def late_updates(record: PublicRecord) -> Markup:
 
 
 class Pages:
-    def __init__(self, site_title: str) -> None:
-        self.site_title = site_title
+    def __init__(self, site_title: str, *, email_offered: bool = False) -> None:
+        self.site_title, self.email_offered = site_title, email_offered
         self.env = hub_environment()
         self.env.filters["iso"] = iso
         self.env.filters["human"] = human
         self.env.filters["span"] = span
         self.env.filters["late_updates"] = late_updates
 
-    def _render(self, name: str, **values: object) -> bytes:
-        html = self.env.get_template(name).render(site_title=self.site_title, **values)
+    def _render(self, name: str, zone: Zone = UTC_ONLY, **values: object) -> bytes:
+        html = self.env.get_template(name).render(
+            site_title=self.site_title, zone=zone, zones=COMMON, **values
+        )
         return html.encode("utf-8")
 
-    def front(self, page: FrontPage) -> bytes:
-        return self._render("index.html", page=page)
+    def front(self, page: FrontPage, zone: Zone = UTC_ONLY) -> bytes:
+        return self._render("index.html", zone, page=page)
 
-    def incident(self, incident: PublicIncident) -> bytes:
+    def incident(self, incident: PublicIncident, zone: Zone = UTC_ONLY) -> bytes:
         svg = None
         if incident.record is not None:  # our own markup; every user text in it is escaped
             svg = Markup(chart.render(incident.record, incident.ref, id_prefix="chart"))  # noqa: S704
-        return self._render("incident.html", incident=incident, chart=svg)
+        return self._render(
+            "incident.html", zone, incident=incident, chart=svg, email=self.email_offered
+        )
 
-    def not_found(self) -> bytes:
-        return self._render("not_found.html")
+    def not_found(self, zone: Zone = UTC_ONLY) -> bytes:
+        return self._render("not_found.html", zone)
 
     def unavailable(self) -> bytes:
         return self._render("unavailable.html")

@@ -1,6 +1,8 @@
 """The public status hub under ``/status`` on the bot's one HTTP server (DESIGN §4).
 
+GET /                                    redirects to /status
 GET /status                              open and recently resolved incidents
+                                         (any HTML page: ?tz=Europe/Paris adds local times)
 GET /status/incidents/{id}               every published statement of one incident
 GET /status/incidents/{id}/chart.svg     its public updates against their due times
 GET /status/feed.atom                    Atom feed, one entry per published statement
@@ -31,6 +33,7 @@ from bot.hub.caching import Representation, cache_control, error_page, not_found
 from bot.hub.destination import HubDestination
 from bot.hub.pages import Pages
 from bot.hub.rendering import Render, RenderCache, Views
+from bot.hub.zones import UTC_ONLY, Zone, zone_of
 from bot.priority import TeamFirst
 from commands import Clock, Publication
 from storage import DeliveryState, Store
@@ -46,6 +49,12 @@ UNAVAILABLE_JSON = "The status page is temporarily unavailable. Please try again
 WATCH_FOR = 60.0  # seconds a publication's record is waited for before the next refresh
 
 
+def _keyed(key: Hashable, zone: Zone) -> Hashable:
+    """The cache key of a rendering: in UTC only it is shared with the JSON (and SVG),
+    so the common case reads the database once per refresh."""
+    return key if zone == UTC_ONLY else (key, zone)
+
+
 def _incident_id(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
@@ -59,10 +68,11 @@ class Hub:
         title: str,
         refresh: timedelta = DEFAULT_REFRESH,
         team_first: TeamFirst | None = None,
+        email_offered: bool = False,
     ) -> None:
         self.store, self.clock, self.base_url, self.title = store, clock, base_url, title
         self.team_first = team_first or TeamFirst()
-        self.pages = Pages(title)
+        self.pages = Pages(title, email_offered=email_offered)
         self.cache = RenderCache(clock, refresh)
         self.cache_control = cache_control(refresh)
         self._watchers: set[asyncio.Task[None]] = set()
@@ -78,11 +88,11 @@ class Hub:
 
     # --- sources: each read of the database renders every view built from it -------
 
-    async def _render_front(self) -> Views:
+    async def _render_front(self, zone: Zone = UTC_ONLY) -> Views:
         now = self.clock.now()
         page = await record.front_page(self.store, now)
         return {
-            "html": Representation(self.pages.front(page), HTML, now),
+            "html": Representation(self.pages.front(page, zone), HTML, now),
             "json": Representation(api.incidents_document(page, self._base()), JSON, now),
         }
 
@@ -92,10 +102,10 @@ class Hub:
         body = feed.atom(entries, base_url=self._base(), title=self.title, now=now)
         return {"atom": Representation(body, ATOM, now)}
 
-    async def _render_incident(self, incident_id: int) -> Views:
+    async def _render_incident(self, incident_id: int, zone: Zone = UTC_ONLY) -> Views:
         now = self.clock.now()
         found = await record.incident(self.store, incident_id, now)
-        missing = Representation(self.pages.not_found(), HTML, now, status=404)
+        missing = Representation(self.pages.not_found(zone), HTML, now, status=404)
         if found is None:
             message = "There is no public incident with this id."
             return {
@@ -107,7 +117,7 @@ class Hub:
         if found.record is not None:
             svg = Representation(chart.render(found.record, found.ref).encode("utf-8"), SVG, now)
         return {
-            "html": Representation(self.pages.incident(found), HTML, now),
+            "html": Representation(self.pages.incident(found, zone), HTML, now),
             "svg": svg,
             "json": Representation(api.incident_document(found, self._base()), JSON, now),
         }
@@ -132,7 +142,12 @@ class Hub:
     # --- routes ----------------------------------------------------------------------
 
     async def front(self, request: web.Request) -> web.Response:
-        return await self._answer(request, FRONT, self._render_front, "html")
+        zone = zone_of(request.query.get("tz"))
+
+        async def render() -> Views:
+            return await self._render_front(zone)
+
+        return await self._answer(request, _keyed(FRONT, zone), render, "html")
 
     async def api_incidents(self, request: web.Request) -> web.Response:
         return await self._answer(request, FRONT, self._render_front, "json")
@@ -151,16 +166,18 @@ class Hub:
 
     async def _incident_view(self, request: web.Request, view: str) -> web.Response:
         incident_id = _incident_id(request.match_info["id"])
+        # Only the HTML shows times in the reader's zone: the SVG and JSON stay UTC.
+        zone = zone_of(request.query.get("tz")) if view == "html" else UTC_ONLY
         if incident_id is None:  # not a number: no source to read
             if view == "json":
                 message = "There is no public incident with this id."
                 return not_found(api.error_document(message), JSON)
-            return not_found(self.pages.not_found(), HTML)
+            return not_found(self.pages.not_found(zone), HTML)
 
         async def render() -> Views:
-            return await self._render_incident(incident_id)
+            return await self._render_incident(incident_id, zone)
 
-        return await self._answer(request, (INCIDENT, incident_id), render, view)
+        return await self._answer(request, _keyed((INCIDENT, incident_id), zone), render, view)
 
     async def schema(self, request: web.Request) -> web.Response:
         return serve(request, self._static["schema"], self.cache_control, 0)
@@ -215,6 +232,12 @@ async def _to_front(_: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently("/status")
 
 
+async def _root_to_front(request: web.Request) -> web.Response:
+    """``/`` is where people type the server's address: the hub is what it serves them.
+    Temporary (302), so browsers ask again should the root one day serve something."""
+    raise web.HTTPFound("/status" + (f"?{request.query_string}" if request.query_string else ""))
+
+
 def register_hub(
     app: web.Application,
     store: Store,
@@ -225,17 +248,20 @@ def register_hub(
     destination: HubDestination | None = None,
     refresh: timedelta = DEFAULT_REFRESH,
     team_first: TeamFirst | None = None,
+    email_offered: bool = False,
 ) -> Hub:
     """Add the hub's routes. ``base_url`` gives the public address (PUBLIC_URL, or the
     address actually bound) for the absolute links of the feed and the JSON. What the
     hub ``destination`` publishes makes the kept renderings out of date; ``refresh``
     is how old a rendering may get (relative times, "overdue") before it is redone;
-    while the team's work is under way (``team_first``), readers wait their turn."""
-    hub = Hub(store, clock, base_url, title, refresh, team_first)
+    while the team's work is under way (``team_first``), readers wait their turn; the
+    email sign-up form shows only when ``email_offered`` (email:subscribers is set up)."""
+    hub = Hub(store, clock, base_url, title, refresh, team_first, email_offered)
     if destination is not None:
         destination.on_publish(hub.published)
     app[HUB_KEY] = hub
     app.on_cleanup.append(hub.close)
+    app.router.add_get("/", _root_to_front)
     app.router.add_get("/status", hub.front)
     app.router.add_get("/status/", _to_front)
     app.router.add_get("/status/incidents/{id}", hub.incident)

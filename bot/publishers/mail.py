@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from commands import Publication, publication_message, render_plain
 
@@ -88,11 +88,17 @@ class Recipient:
     unsubscribe_url: str
 
 
-def _base(sender: Sender, to: str, subject: str) -> EmailMessage:
+def _base(
+    sender: Sender, to: str, subject: str, sent_at: datetime, message_id: str
+) -> EmailMessage:
+    """Headers every mail carries: without ``Date`` and ``Message-ID`` spam filters score a
+    mail down and some servers add their own (a retry would then look new)."""
     message = EmailMessage()
     message["From"] = sender.header()
     message["To"] = to
     message["Subject"] = one_line(subject, 250)
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
     return message
 
 
@@ -104,15 +110,15 @@ def statement_mail(
     hub_url, status_url = links
     shown = publication_message(replace(publication, hub_url=hub_url))
     message = _base(
-        sender, recipient.email, f"[{publication.incident_ref}] {shown.title or 'Update'}"
+        sender,
+        recipient.email,
+        f"[{publication.incident_ref}] {shown.title or 'Update'}",
+        publication.published_at,
+        # The same id on every attempt: a mail client shows a duplicate only once.
+        f"<candor.{publication.delivery_id}.{recipient.subscriber_id}@{sender.domain}>",
     )
     if publication.signer:
         message["Reply-To"] = sender.header(publication.signer)
-    message["Date"] = format_datetime(publication.published_at)
-    # The same id on every attempt: a mail client shows a duplicate only once.
-    message["Message-ID"] = (
-        f"<candor.{publication.delivery_id}.{recipient.subscriber_id}@{sender.domain}>"
-    )
     message["List-Unsubscribe"] = f"<{recipient.unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -136,6 +142,7 @@ def confirmation_mail(
     link: str,
     *,
     already: bool,
+    sent_at: datetime,
     valid_for: str = "2 days",
 ) -> EmailMessage:
     """Double opt-in: nothing is sent to this address until the link is followed and
@@ -159,7 +166,8 @@ def confirmation_mail(
             f"{link}\n\n"
             "If it was not you, ignore this mail: you will get nothing more from us.\n"
         )
-    message = _base(sender, to, subject)
+    # A new id each time: every confirmation is a mail of its own.
+    message = _base(sender, to, subject, sent_at, make_msgid("candor.confirm", sender.domain))
     message["Auto-Submitted"] = "auto-replied"
     message.set_content(text)
     return message

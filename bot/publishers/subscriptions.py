@@ -221,6 +221,7 @@ class Subscriptions:
             status_url,
             link,
             already=pending.already,
+            sent_at=self.clock.now(),
             valid_for=for_humans(self.unconfirmed_for),
         )
 

@@ -25,9 +25,11 @@ from commands import (
     Command,
     CommandError,
     Desk,
+    FormAsk,
     ListIncidents,
     Reaction,
     Reply,
+    form_for,
     open_request,
     parse,
 )
@@ -51,13 +53,6 @@ def _as_typed(text: str) -> str:
     ``&gt;`` (mentions stay ``<@U…>`` tokens). The core keeps words as typed; every
     renderer escapes them again on the way out."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _wants_draft_modal(text: str) -> bool:
-    words = text.lower().split()
-    return words == ["draft"] or (
-        len(words) == 2 and words[0].startswith("inc-") and words[1] == "draft"
-    )
 
 
 async def acknowledged(context: dict[str, Any]) -> None:
@@ -97,6 +92,9 @@ class Routes:
     def event(self, name: str) -> Callable[[F], F]:
         return self._route("event", name)
 
+    def action(self, action_id: str) -> Callable[[F], F]:
+        return self._route("action", action_id)
+
     def team_work(self, listener: F) -> F:
         self.team.add(listener.__name__)
         return listener
@@ -133,21 +131,36 @@ class SlackListeners:
         await acknowledged(context)
         text = _as_typed(command.get("text", "")).strip()
         channel = ChannelRef(PLATFORM, command["team_id"], command["channel_id"])
-        if not text or _wants_draft_modal(text):
-            named = text.split()[0] if len(text.split()) == 2 else ""  # `INC-4 draft`
-            view = (
-                modals.open_view(channel.channel_id)
-                if not text
-                else modals.draft_view(channel.channel_id, named)
-            )
-            await client.views_open(trigger_id=command["trigger_id"], view=view)
-            return
         actor = Actor(PLATFORM, command["user_id"], command.get("user_name", ""))
+        if (ask := form_for(text)) is not None:
+            view_or_reply = await self._form(ask, actor, channel)
+            if isinstance(view_or_reply, Reply):
+                await respond(**_reply_payload(view_or_reply))
+                return
+            await client.views_open(trigger_id=command["trigger_id"], view=view_or_reply)
+            return
         reply = await self.desk.handle_text(
             text, actor, channel, event_key=f"slack:cmd:{command['trigger_id']}"
         )
         if not reply.duplicate:
             await respond(**_reply_payload(reply))
+
+    async def _form(
+        self, ask: FormAsk, actor: Actor, channel: ChannelRef
+    ) -> dict[str, Any] | Reply:
+        """The modal a command without its text asks for; a draft's wording is read under
+        the same rule as the edit itself (someone who may not edit gets the refusal)."""
+        if ask.verb == "open":
+            return modals.open_view(channel.channel_id)
+        if ask.verb == "draft":
+            return modals.draft_view(channel.channel_id, ask.incident.strip())
+        found = await self.desk.prefill(ask, actor, channel)
+        if isinstance(found, Reply):
+            return found
+        assert found.statement is not None and found.revision is not None
+        return modals.edit_view(
+            channel.channel_id, found.incident, found.statement, found.revision, found.text
+        )
 
     async def _submitted(
         self, body: dict[str, Any], view: dict[str, Any], channel_id: str, command: Command
@@ -182,15 +195,60 @@ class SlackListeners:
         await ack()
         await self._submitted(body, view, view["private_metadata"], Command(request))
 
+    @app.action(modals.TEMPLATE_ACTION)
+    @app.team_work
+    async def on_template_picked(self, ack: AsyncAck, body: dict[str, Any], client: Any) -> None:
+        """A template picked in the draft modal: its text, filled in for the incident,
+        goes into the box to be edited before it is sent."""
+        await ack()
+        view = body["view"]
+        template = (body["actions"][0].get("selected_option") or {}).get("value")
+        channel_id, incident, _ = modals.draft_metadata(view["private_metadata"])
+        channel = ChannelRef(
+            PLATFORM, body["user"].get("team_id") or body["team"]["id"], channel_id
+        )
+        actor = Actor(PLATFORM, body["user"]["id"], body["user"].get("name", ""))
+        ask = FormAsk("draft", modals.incident_number(incident), template=template)
+        found = await self.desk.prefill(ask, actor, channel)
+        if isinstance(found, Reply):
+            await self.tell(channel_id, actor.user_id, found)
+            return
+        await client.views_update(
+            view_id=view["id"],
+            hash=view["hash"],
+            view=modals.draft_view(channel_id, incident, template, found.text),
+        )
+
     @app.view(modals.DRAFT_CALLBACK)
     @app.team_work
     async def on_draft_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         fields = modals.values(view)
-        channel_id, _, incident = view["private_metadata"].partition(" ")
+        channel_id, incident, filled = modals.draft_metadata(view["private_metadata"])
+        template, words = fields.get("template", ""), fields.get("text", "").strip()
+        # The template's own text, unchanged, is the template (pre-approved wording keeps
+        # its one-approver rule); anything edited or written is the person's own words.
+        if template and (not words or modals.fingerprint(words) == filled):
+            words = template
         try:
-            command = parse(f"{incident} draft {fields.get('template') or fields.get('text', '')}")
+            command = parse(f"{incident} draft {words}")
+        except CommandError as error:
+            box = modals.text_block_id(view)
+            await ack(response_action="errors", errors={box: error.message[:150]})
+            return
+        await ack()
+        await self._submitted(body, view, channel_id, command)
+
+    @app.view(modals.EDIT_CALLBACK)
+    @app.team_work
+    async def on_edit_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """Runs as `/incident INC-n edit S6 <text>`: the edit's own rule and checks."""
+        channel_id, incident, statement = view["private_metadata"].split()
+        try:
+            command = parse(f"{incident} edit {statement} {modals.values(view).get('text', '')}")
         except CommandError as error:
             await ack(response_action="errors", errors={"text": error.message[:150]})
             return

@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 
 from commands import secrets
+from commands.approval.phrases import ChecklistPhrases
+
+DEFAULT_PHRASES = ChecklistPhrases()
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,6 @@ _ACTION = re.compile(
     re.IGNORECASE,
 )
 _NEXT_UPDATE = re.compile(r"\b(next|further) update\b|\bupdate (you )?(by|at|in)\b", re.IGNORECASE)
-_BLAME = re.compile(
-    r"\b(not our fault|their fault|fault of|to blame|blame\w*|user error|beyond our control|"
-    r"third[- ]party|our (vendor|provider|supplier)|(vendor|provider|supplier)'s)\b",
-    re.IGNORECASE,
-)
 _INTERNAL = re.compile(
     r"(\binternal\b|\bjira\b|\bpagerduty\b|\bconfluence\b|#inc-\d|\bstack ?trace\b|\btraceback\b|"
     r"\b[\w-]+\.(internal|local|corp|lan)\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|"
@@ -68,11 +66,14 @@ def secrets_in(body: str) -> list[str]:
     return secrets.secrets_in(body)
 
 
-def review(body: str, kind: str) -> list[Check]:
-    """Run the checklist over a statement body."""
+def review(body: str, kind: str, phrases: ChecklistPhrases = DEFAULT_PHRASES) -> list[Check]:
+    """Run the checklist over a statement body; ``phrases``: the team's blame and password
+    table (CANDOR_CONFIG ``[checklist]``)."""
     secrets = secrets_in(body)
+    if phrases.password(body) and "a password or key" not in secrets:
+        secrets.append("a password written out")
     internal = _INTERNAL.search(body)
-    blame = _BLAME.search(body)
+    blame = phrases.blame(body)
     needs_next = kind not in ("resolution", "postmortem")
     gaps = [_placeholder_check(body)] if kind == "postmortem" or placeholders_in(body) else []
     return [
@@ -83,7 +84,7 @@ def review(body: str, kind: str) -> list[Check]:
             not needs_next or bool(_NEXT_UPDATE.search(body)),
             note="" if needs_next else "not needed for a resolution",
         ),
-        Check("no blame-shifting", blame is None, note=f"“{blame.group(0)}”" if blame else ""),
+        Check("no blame-shifting", blame is None, note=f"“{blame}”" if blame else ""),
         Check(
             "nothing internal leaked",
             internal is None,
@@ -99,5 +100,7 @@ def review(body: str, kind: str) -> list[Check]:
     ]
 
 
-def blocking_problems(body: str) -> list[str]:
-    return [f"{c.label}: {c.note}" for c in review(body, "update") if c.blocking and not c.ok]
+def blocking_problems(body: str, phrases: ChecklistPhrases = DEFAULT_PHRASES) -> list[str]:
+    return [
+        f"{c.label}: {c.note}" for c in review(body, "update", phrases) if c.blocking and not c.ok
+    ]

@@ -92,7 +92,7 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
         return Reply(text(f"You had no {ballot.decision} on {ref} to withdraw."), ephemeral=True)
     heard: Heard | None = None  # read below only for an approval
     if ballot.decision == APPROVE:
-        if problems := _blocking(incident, statement):
+        if problems := _blocking(ctx, incident, statement):
             return await _ignore(
                 ctx,
                 incident,
@@ -217,9 +217,9 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement, heard: Hear
     )
 
 
-def _blocking(incident: Incident, statement: Statement) -> list[str]:
+def _blocking(ctx: Ctx, incident: Incident, statement: Statement) -> list[str]:
     """The checklist's blocking problems, and secrets in the other public fields."""
-    problems = blocking_problems(statement.body)
+    problems = blocking_problems(statement.body, ctx.deps.checklist)
     for field, value in (("the title", incident.title), ("the signature", statement.signer)):
         problems += [f"{field} looks like it contains {kind}" for kind in secrets_in(value or "")]
     return problems

@@ -8,7 +8,7 @@ each verb's usage line and adds it as the fix, and dispatches a whole line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from commands.domain import DEFAULT_SEVERITY as _DEFAULT_SEVERITY
 from commands.domain import (
@@ -23,6 +23,7 @@ from commands.domain import (
 )
 from commands.errors import UsageError
 from commands.grammar import requests as rq
+from commands.grammar.severity import DEFAULT_SEVERITY_WORDS, UnknownSeverity, split_severity
 from commands.grammar.templates import TEMPLATE_NAMES
 from commands.grammar.times import DURATION_HELP, TIME_HELP, parse_duration, parse_when
 from commands.secrets import refuse_secrets
@@ -48,12 +49,13 @@ def _split(rest: str, count: int) -> list[str]:
     return rest.split(None, count) if rest else []
 
 
-def parse_open(rest: str) -> rq.Request:
-    words = rest.split()
-    severity = _DEFAULT_SEVERITY
-    if words and words[-1].lower() in SEVERITIES:
-        severity = words.pop().lower()
-    return check_open(" ".join(words), severity)
+def parse_open(rest: str, named: Mapping[str, str] = DEFAULT_SEVERITY_WORDS) -> rq.Request:
+    """``named``: the team's severity words (CANDOR_CONFIG ``[severities]``)."""
+    try:
+        words, severity = split_severity(rest.split(), named)
+    except UnknownSeverity as error:
+        raise ArgumentError(str(error)) from None
+    return check_open(" ".join(words), severity or _DEFAULT_SEVERITY)
 
 
 def check_open(

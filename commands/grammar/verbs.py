@@ -26,6 +26,11 @@ from commands.handlers import corrections, incidents, lifecycle, opening, people
 from commands.handlers import statements as st
 from commands.ports import Reply, text
 
+SEVERITY_HELP = (
+    "Severity is read from the last word of `open` only (sev1, SEV-1, sev 1, s1, p1, or a "
+    "word like critical), so a title may contain p1; a last word like sev9 is refused."
+)
+
 Handler = Callable[[Ctx, Any], Awaitable[Reply]]
 
 ALL = (ANYONE,)
@@ -306,7 +311,8 @@ def help_text(topic: str | None = None, who: Callable[[str], str] | None = None)
     if topic is not None:
         verb = VERBS[topic]
         allowed = f"\nWho may: {who(topic)}." if who is not None else ""
-        return f"{verb.usage}\n{verb.summary}{allowed}"
+        extra = f"\n{SEVERITY_HELP}" if topic == "open" else ""
+        return f"{verb.usage}\n{verb.summary}{allowed}{extra}"
     width = max(len(verb.usage) for verb in _TABLE)
     lines = [f"{verb.usage.ljust(width)}  {verb.summary}{may(verb.name)}" for verb in _TABLE]
     lines.append("")
@@ -314,4 +320,5 @@ def help_text(topic: str | None = None, who: Callable[[str], str] | None = None)
         "Inside an incident channel the incident is implied; elsewhere start with INC-<n>,"
     )
     lines.append("e.g. `/incident INC-4 status`. Approve a draft by reacting ✅, reject with ❌.")
+    lines.append(SEVERITY_HELP)
     return "\n".join(lines)

@@ -38,6 +38,11 @@ def _from_template(ctx: Ctx, incident: Incident, name: str) -> tuple[str, str, b
     return body, template.kind, template.preapproved
 
 
+def template_body(ctx: Ctx, incident: Incident, name: str) -> str:
+    """A template's text as ``draft <name>`` would write it now (a form shows it to edit)."""
+    return _from_template(ctx, incident, name)[0]
+
+
 async def create_statement(
     ctx: Ctx,
     incident: Incident,

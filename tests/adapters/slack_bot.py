@@ -22,7 +22,12 @@ from bot.settings import Settings
 from storage import Delivery
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, SlackSigner
-from tests.fakes.slack_payloads import event_body, reaction_event, view_submission_body
+from tests.fakes.slack_payloads import (
+    block_actions_body,
+    event_body,
+    reaction_event,
+    view_submission_body,
+)
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 GENERAL, FEED, PUB1, PUB2 = "CGENERAL", "CFEED", "CPUB1", "CPUB2"
@@ -95,6 +100,14 @@ class SlackBot:
         headers = self.signer.headers(body)
         async with self.http.post("/slack/events", data=body, headers=headers) as response:
             return response.status, await response.text()
+
+    async def act(
+        self, view_id: str, action: dict[str, Any], user: str, values: dict[str, Any] | None = None
+    ) -> int:
+        """Change an element with `dispatch_action` in the open modal `view_id` (a signed
+        `block_actions`); the status of the ack."""
+        body = block_actions_body(self.fake.views[view_id], action, user, values)
+        return (await self.post(body)).status
 
     async def open_incident(self, text: str = "open Payments failing sev2", **kw: Any) -> str:
         """`/incident open …`; the new channel's id once its S1 draft is ready to vote on."""

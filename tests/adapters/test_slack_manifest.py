@@ -26,6 +26,7 @@ METHOD_SCOPES = {
     "usergroups.users.list": "usergroups:read",
     "views.open": None,
     "views.publish": None,
+    "views.update": None,
 }
 # Scopes the code needs without calling a method: receiving events and posting publicly.
 IMPLIED = {"commands", "reactions:read", "chat:write.public"}

@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright
 
 from tests.email.conftest import BotStarter
 from tests.email.mailbox import Mailbox
+from tests.fakes.clock import FakeClock
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -58,3 +59,49 @@ async def test_a_reader_sees_the_statement_and_subscribes(
 
     mail = await mailbox.wait_for("reader@example.org", "Confirm")
     assert "/status/confirm" in mail.text
+
+
+async def test_the_chart_is_readable_on_a_phone_and_no_labels_overlap(
+    start_bot: BotStarter, clock: FakeClock
+) -> None:
+    """Updates a few seconds apart (S2, S3, S4) printed their labels over each other
+    ("S¾"). At 390 px the chart keeps its text legible and every label box is apart."""
+    bot = await start_bot()
+    await bot.open_incident()
+    clock.advance(hours=3)
+    for ref in ("S2", "S3", "S4"):
+        await bot.update("holding", ref)
+        clock.advance(seconds=30)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(f"{bot.base}/status/incidents/1?tz=Europe/Paris")
+            chart = page.locator("figure.chart svg")
+            await chart.scroll_into_view_if_needed()
+            await page.screenshot(path=str(ARTIFACTS / "hub-chart-phone.png"), full_page=True)
+            # The chart scrolls sideways on a phone: show its end, where S2-S4 are.
+            await page.locator("figure.chart .scroll").evaluate("n => n.scrollLeft = 10000")
+            await page.locator("figure.chart .scroll").screenshot(
+                path=str(ARTIFACTS / "hub-chart-phone-end.png")
+            )
+            boxes = await chart.locator("text").evaluate_all(
+                "nodes => nodes.map(n => { const b = n.getBoundingClientRect();"
+                " return [n.textContent, b.x, b.y, b.width, b.height]; })"
+            )
+            page_width = await page.evaluate("document.documentElement.scrollWidth")
+            local = await page.locator(".local").first.text_content()
+        finally:
+            await browser.close()
+
+    assert {"S1", "S2", "S3", "S4"} <= {box[0] for box in boxes}
+    for name, _, _, _, height in boxes:
+        assert height >= 9, f"{name!r} is {height:.1f} px tall: too small to read"
+    for index, (a, ax, ay, aw, ah) in enumerate(boxes):
+        for b, bx, by, bw, bh in boxes[index + 1 :]:
+            apart = ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
+            assert apart, f"{a!r} overlaps {b!r}"
+    assert page_width <= 390, "the page itself must not scroll sideways (only the chart)"
+    assert local is not None and "Europe/Paris" in local

@@ -3,10 +3,13 @@ statement by mail, unsubscribes with one click, and gets nothing more."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.headerregistry import Address
+from email.utils import parsedate_to_datetime
 
 from tests.email.conftest import CONFIRM, BotStarter
 from tests.email.mailbox import Mailbox
+from tests.fakes.clock import FakeClock
 
 READER = "Reader@Example.org"
 UPDATE = "[INC-1]"
@@ -61,3 +64,53 @@ async def test_subscribe_confirm_receive_unsubscribe(
     await bot.update("identified", "S3")
     assert len(mailbox.to(READER, UPDATE)) == 1
     assert mailbox.to("pending@example.org", UPDATE) == []
+
+
+async def test_every_mail_has_a_date_and_a_message_id(
+    start_bot: BotStarter, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    """Confirmations and updates alike: mail without them is scored as spam, and a
+    server that adds its own would make a retried mail look new."""
+    bot = await start_bot()
+    await bot.open_incident()
+    await bot.subscribe_and_confirm(mailbox, READER, incident_id=1)
+    await bot.subscribe("second@example.org")
+    await mailbox.wait_for("second@example.org", CONFIRM)
+    await bot.update("investigating", "S2")
+    await mailbox.wait_for(READER, UPDATE)
+
+    ids = []
+    for mail in mailbox.mails:
+        sent_at = parsedate_to_datetime(mail.raw_header("Date"))
+        assert abs(sent_at - clock.now()) < timedelta(minutes=5), mail.subject
+        message_id = mail.raw_header("Message-ID")
+        assert message_id.startswith("<") and message_id.endswith("@acme.example>")
+        ids.append(message_id)
+    assert len(mailbox.mails) >= 3  # two confirmations and an update
+    assert len(set(ids)) == len(ids)
+
+
+async def test_the_sign_up_form_is_on_incident_pages_where_email_is_offered(
+    start_bot: BotStarter,
+) -> None:
+    """(tests/hub/test_pages.py: without email set up, no form that would answer 404.)"""
+    bot = await start_bot()
+    await bot.open_incident()
+    page = await bot.get(f"{bot.base}/status/incidents/1")
+    assert '<form method="post" action="/status/subscribe">' in page.text
+    assert 'name="incident_id" value="1"' in page.text
+
+
+async def test_a_long_statement_keeps_its_line_breaks_in_the_mail_and_on_the_hub(
+    start_bot: BotStarter, mailbox: Mailbox
+) -> None:
+    bot = await start_bot()
+    await bot.open_incident()
+    await bot.subscribe_and_confirm(mailbox, READER, incident_id=1)
+    words = "Card payments fail.\n\nWhat you can do:\n- retry later\n- pay by transfer\n\nNext update by 15:00 UTC."  # noqa: E501
+    await bot.say("alice", f"/incident INC-1 draft {words}")
+    await bot.publish("bob", "S2")
+    mail = await mailbox.wait_for(READER, UPDATE)
+    assert words in mail.text.replace("\r\n", "\n")  # CRLF: line ends as SMTP sends them
+    page = await bot.get(f"{bot.base}/status/incidents/1")
+    assert words in page.text  # shown with white-space: pre-line

@@ -28,7 +28,14 @@ from tests.fakes import discord_payloads as payloads
 from tests.fakes.discord_commands import Commands, OptionBuilder
 from tests.fakes.discord_gateway import Gateway
 from tests.fakes.discord_guilds import DiscordError, World
-from tests.fakes.discord_interactions import AUTOCOMPLETE, COMMAND, Interaction, Interactions
+from tests.fakes.discord_interactions import (
+    AUTOCOMPLETE,
+    COMMAND,
+    MODAL,
+    Interaction,
+    Interactions,
+    modal_submission,
+)
 from tests.fakes.discord_messages import Messages, emoji_key
 from tests.fakes.discord_rest import Call, Rest
 from tests.fakes.discord_routes import Routes
@@ -198,6 +205,19 @@ class FakeDiscord(DiscordState, LocalServer):
         return await self._interact(
             COMMAND, guild_id, channel_id, user_id, command, subcommand, options or {}, None
         )
+
+    async def submit_modal(
+        self, shown: Interaction, values: dict[str, str | list[str]]
+    ) -> Interaction:
+        """The person who got the modal (`shown` answered with type 9) submits it: a type-5
+        interaction whose components mirror the modal's, filled from `values` (by each
+        field's custom_id; a select takes a list). Returns the interaction record."""
+        [modal] = [r["data"] for r in shown.responses if r.get("type") == 9]
+        guild, channel = self.world.guild(shown.guild_id), self.world.channel(shown.channel_id)
+        data = modal_submission(modal, values)
+        interaction = self.interactions.create(MODAL, guild, channel, shown.user_id, data)
+        await self.gateway.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
 
     async def autocomplete(
         self,

@@ -29,6 +29,35 @@ DEFERRED = (5, 6)
 WEBHOOK = "/webhooks/{application_id}/{token}"
 
 
+def _submitted(component: dict[str, Any], values: dict[str, str | list[str]]) -> dict[str, Any]:
+    """One field of a modal as Discord sends it back: a text input's `value`, a select's
+    `values` (what the person left untouched comes back as shown)."""
+    custom_id = component.get("custom_id", "")
+    if component["type"] == 4:
+        value = values.get(custom_id, component.get("value") or "")
+        return {"type": 4, "id": component.get("id", 0), "custom_id": custom_id, "value": value}
+    chosen = values.get(custom_id)
+    if chosen is None:
+        chosen = [o["value"] for o in component.get("options", []) if o.get("default")]
+    listed = [chosen] if isinstance(chosen, str) else list(chosen)
+    return {"type": component["type"], "id": component.get("id", 0), "custom_id": custom_id,
+            "values": listed}  # fmt: skip
+
+
+def modal_submission(modal: dict[str, Any], values: dict[str, str | list[str]]) -> dict[str, Any]:
+    """A type-5 interaction's data for a modal the client sent (callback type 9): labels
+    (type 18) and action rows (type 1) kept as sent, each field filled from `values`."""
+    components: list[dict[str, Any]] = []
+    for top in modal.get("components", []):
+        if top["type"] == 18:
+            inner = _submitted(top["component"], values)
+            components.append({"type": 18, "id": top.get("id", 0), "component": inner})
+        elif top["type"] == 1:
+            row = [_submitted(c, values) for c in top.get("components", [])]
+            components.append({"type": 1, "id": top.get("id", 0), "components": row})
+    return {"custom_id": modal["custom_id"], "components": components}
+
+
 @dataclass
 class Interaction:
     """One interaction the fake sent, and everything the client answered to it."""

@@ -232,3 +232,36 @@ def view_submission_payload(
 def view_submission_body(*args: Any, **kwargs: Any) -> str:
     """Form-encoded `payload=<json>` (same arguments as `view_submission_payload`)."""
     return urlencode({"payload": json.dumps(view_submission_payload(*args, **kwargs))})
+
+
+def block_actions_payload(
+    view: dict[str, Any],
+    action: dict[str, Any],
+    user_id: str,
+    values: dict[str, dict[str, Any]] | None = None,
+    *,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """An element with `dispatch_action` changed inside an open modal: `view` is the
+    view as Slack keeps it (views.open's answer), `action` the element's action
+    (`action_id`, `block_id`, `type`, and e.g. `selected_option`)."""
+    user = {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id}
+    shown = {**view, "state": {"values": _state_values(values or {})}}
+    return {
+        "type": "block_actions",
+        "user": user,
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": shown,
+        "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+    }
+
+
+def block_actions_body(*args: Any, **kwargs: Any) -> str:
+    """Form-encoded `payload=<json>` (same arguments as `block_actions_payload`)."""
+    return urlencode({"payload": json.dumps(block_actions_payload(*args, **kwargs))})

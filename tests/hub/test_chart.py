@@ -158,3 +158,37 @@ async def test_an_open_incident_past_due_shows_it_is_overdue_now(
     assert len(_marks(svg, "update")) == 1
     [stretch] = _marks(svg, "overdue")
     assert _tip(stretch).endswith("still overdue")
+
+
+async def _close_together(bot: HubBot) -> None:
+    """A long incident in which S2, S3 and S4 go out within two minutes, after hours."""
+    await bot.open("alice", "Checkout down")
+    bot.clock.advance(minutes=3)
+    await bot.publish("S1")
+    bot.clock.advance(hours=5)
+    for number in (2, 3, 4):
+        await bot.say("alice", "/incident draft holding")
+        await bot.publish(f"S{number}")
+        bot.clock.advance(seconds=40)
+
+
+async def test_update_labels_close_in_time_never_overlap(
+    database_url: str, clock: FakeClock
+) -> None:
+    """S2 printed on S4 read as "S¾": labels close together take the row above the
+    circles or move right, so each stays whole."""
+    async with hub_bot(database_url, clock) as bot:
+        await _close_together(bot)
+        chart = await bot.get("/status/incidents/1/chart.svg")
+
+    svg = ET.fromstring(chart.body)  # noqa: S314 (our own server's output)
+    labels = [
+        (t.text or "", float(t.get("x", "0")), float(t.get("y", "0")))
+        for t in svg.iter(f"{SVG}text")
+        if t.get("class") == "label"
+    ]
+    assert [label for label, _, _ in labels] == ["S1", "S2", "S3", "S4"]
+    width = 12 * 0.6 * 2  # two characters of 12 px text, generously
+    for index, (a, ax, ay) in enumerate(labels):
+        for b, bx, by in labels[index + 1 :]:
+            assert ay != by or abs(ax - bx) >= width, (a, b, labels)

@@ -151,12 +151,11 @@ async def test_pages_are_accessible_and_work_without_javascript(
             assert "<script" not in html
 
         outline = Outline((await bot.get("/status/incidents/1")).text)
+        # Email is not set up here: no sign-up form (tests/email has it), only the zone's.
         [form] = outline.all("form")
-        assert form == {"method": "post", "action": "/status/subscribe"}
-        [email] = outline.all("input", type="email")
-        assert email["name"] == "email" and "required" in email
-        assert outline.all("label", for_="email")
-        assert outline.all("input", type="hidden", name="incident_id", value="1")
+        assert form == {"method": "get", "class": "tz", "aria-label": "Time zone"}
+        assert not outline.all("input", type="email")
+        assert outline.all("label", for_="tz")
 
         css = await bot.get("/status/static/hub.css")
         assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
