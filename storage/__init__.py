@@ -16,6 +16,7 @@ from storage.models import (
     TimelineEvent,
 )
 from storage.repos import UnitOfWork
+from storage.scratch import scratch_copy, sqlite_path
 from storage.states import OPEN_STATES, DeliveryState, IncidentState, StatementState
 from storage.store import Store
 
@@ -39,4 +40,6 @@ __all__ = [
     "Task",
     "TimelineEvent",
     "UnitOfWork",
+    "scratch_copy",
+    "sqlite_path",
 ]

@@ -1,0 +1,66 @@
+"""The console at a terminal, on prompt_toolkit: line editing (arrows, Home/End, Ctrl-A/E,
+…), history kept across runs (Up, Ctrl-R), Tab completion, text of several lines, long
+pastes taken whole (bracketed paste), and the bot's messages printed above the prompt
+rather than through it.
+
+Enter sends. A new line inside an entry: Esc then Enter (Alt-Enter), or end the line with
+``\\`` and press Enter. A paste keeps its line breaks and is sent with the next Enter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.patch_stdout import patch_stdout
+
+from bot.console.completion import ConsoleCompleter
+from bot.console.repl import WELCOME, ConsoleRepl
+
+CONTINUED = "... "
+
+
+def _keys() -> KeyBindings:
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    def _send(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if buffer.document.text_before_cursor.endswith("\\"):
+            buffer.delete_before_cursor(1)  # a trailing \ asks for another line
+            buffer.newline(copy_margin=False)
+        else:
+            buffer.validate_and_handle()
+
+    @keys.add("escape", "enter")
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.newline(copy_margin=False)
+
+    return keys
+
+
+async def run_terminal(repl: ConsoleRepl, history: Path) -> None:
+    history.parent.mkdir(parents=True, exist_ok=True)
+    completer = ConsoleCompleter()
+    session: PromptSession[str] = PromptSession(
+        history=FileHistory(str(history)),
+        completer=completer,
+        key_bindings=_keys(),
+        multiline=True,  # shown over several lines; Enter still sends (_keys)
+        prompt_continuation=lambda width, line, wrapped: CONTINUED.rjust(width),
+        complete_while_typing=False,
+    )
+    with patch_stdout(raw=True):
+        repl.write(WELCOME)
+        while True:
+            await completer.refresh(repl.session.runtime.store, repl.where.channel)
+            try:
+                line = await session.prompt_async(repl.prompt)
+            except KeyboardInterrupt:  # Ctrl-C clears the line, as in a shell
+                continue
+            except EOFError:  # Ctrl-D
+                break
+            if not await repl.handle(line):
+                break
