@@ -1,4 +1,4 @@
-"""``candor``: run the bot, the console, database migrations, outbox tools, or export an
+"""candor: run the bot, the console, database migrations, outbox tools, or export an
 incident's record.
 
 Only the parser lives here, on the standard library: ``candor --help`` must answer at

@@ -21,7 +21,7 @@ SCRIPT = """\
 """
 
 
-def run_console(tmp_path: Path, script: str) -> str:
+def run_console(tmp_path: Path, script: str, *args: str) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'candor.db'}",
@@ -30,7 +30,7 @@ def run_console(tmp_path: Path, script: str) -> str:
     for name in ("SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN", "APPROVERS", "PUBLIC_DESTINATIONS"):
         env.pop(name, None)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console"],
+        [sys.executable, "-m", "bot.cli", "console", *args],
         input=script,
         capture_output=True,
         text=True,
