@@ -64,3 +64,27 @@ def test_console_help_names_the_keys_and_rehearsal() -> None:
     text = " ".join(candor("console", "--help").stdout.split())
     for words in ("Up recalls", "Tab completes", "Esc Enter", "--rehearse", "scratch copy"):
         assert words in text
+
+
+def test_a_bench_without_its_postgresql_says_so_in_one_line_and_ends_cleanly() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reminders", "--short", "--db", "postgres"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={
+            "PYTHONPATH": str(REPO),
+            "PATH": "/usr/bin:/bin",
+            # port 1: nothing listens there, so nothing is touched
+            "CANDOR_BENCH_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/none",
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "PostgreSQL skipped: Nothing accepts connections at 127.0.0.1:1 (connection refused): "
+        "start PostgreSQL there or fix the host and port in CANDOR_BENCH_DATABASE_URL "
+        "(or run with --db sqlite)."
+    ]
+    assert "Traceback" not in result.stderr
