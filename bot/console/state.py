@@ -114,7 +114,10 @@ def save(path: Path, chat: ConsoleChat, where: Whereabouts) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        # the chat holds drafts not yet public: readable by its owner only
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(json.dumps(state, ensure_ascii=False))
         partial.replace(path)
     except OSError as error:  # the console goes on; only the next run starts afresh
         log.warning("console state not saved to %s: %s", path, error)

@@ -9,6 +9,10 @@ Enter sends. A new line inside an entry: Esc then Enter (Alt-Enter), or end the 
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -41,18 +45,42 @@ def _keys() -> KeyBindings:
     return keys
 
 
+@contextmanager
+def _logs_above_the_prompt() -> Iterator[None]:
+    """Log lines through patch_stdout's stderr too: the handler was given the real
+    stderr at start, and a line written there lands in the middle of the prompt."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and h.stream is sys.__stderr__
+    ]
+    for handler in handlers:
+        handler.setStream(sys.stderr)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.setStream(sys.__stderr__)
+
+
+def _private(path: Path) -> Path:
+    """What was typed may be a draft not yet public: readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    return path
+
+
 async def run_terminal(repl: ConsoleRepl, history: Path) -> None:
-    history.parent.mkdir(parents=True, exist_ok=True)
     completer = ConsoleCompleter()
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(history)),
+        history=FileHistory(str(_private(history))),
         completer=completer,
         key_bindings=_keys(),
         multiline=True,  # shown over several lines; Enter still sends (_keys)
         prompt_continuation=lambda width, line, wrapped: CONTINUED.rjust(width),
         complete_while_typing=False,
     )
-    with patch_stdout(raw=True):
+    with patch_stdout(raw=True), _logs_above_the_prompt():
         repl.write(WELCOME)
         while True:
             await completer.refresh(repl.session.runtime.store, repl.where.channel)

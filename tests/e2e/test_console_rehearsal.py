@@ -105,3 +105,5 @@ def test_channels_and_where_you_were_survive_a_restart(tmp_path: Path) -> None:
     assert "No draft" not in output
     # message numbers go on: the publication is not a second m1 (m1 is INC-1's summary)
     assert "[#public] Candor (m1)" not in output
+    saved = tmp_path / "candor.db-console.json"  # beside the database, its owner's only
+    assert saved.stat().st_mode & 0o077 == 0

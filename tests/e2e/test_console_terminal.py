@@ -33,6 +33,9 @@ def test_up_arrow_recalls_a_line_typed_in_the_previous_run(tmp_path: Path) -> No
     second.send(UP * 3 + ENTER)  # past :channel and the last run's :quit, to its open
     second.see("(you are now in #inc-2-login-broken)")
     second.leave()
+    history = tmp_path / "candor.db-console-history"  # beside the database, its owner's only
+    assert "/incident open Login broken sev3" in history.read_text()
+    assert history.stat().st_mode & 0o077 == 0
 
 
 def test_tab_completes_a_verb(tmp_path: Path) -> None:
