@@ -19,9 +19,9 @@ Tab completes verbs, INC- and S-numbers, Esc Enter (or a line ending in \\) star
 line, Enter sends. Piped input is read line by line."""
 
 REHEARSE_HELP = """\
-rehearse on a scratch copy of the database (SQLite; on PostgreSQL an empty scratch SQLite
-database): :skip moves that copy's clock, the real database is never changed. Without this
-flag the first :skip switches to rehearsal."""
+rehearse on a scratch copy of the database (a SQLite file, also when DATABASE_URL is
+PostgreSQL), removed when you leave: :skip moves that copy's clock and the real database
+is never changed. Without this flag the first :skip switches to rehearsal."""
 
 EXPORT_OUTPUT_HELP = (
     "write to this file instead of standard output (Markdown: the chart is written beside "

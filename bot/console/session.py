@@ -3,8 +3,9 @@
 A rehearsal (``candor console --rehearse``, or the first ``:skip``) moves the clock
 forward; done on the real database it would leave it holding times that have not come
 yet ("open 08:41 → now 07:40" after a restart). So a rehearsal runs on a copy
-(``storage.scratch_copy``) in a temporary directory, removed when the console ends, and
-the console's chat goes along with it.
+(``storage.scratch_copy``: a SQLite file, whether the original is SQLite or PostgreSQL)
+in a temporary directory, removed when the console ends, and the console's chat goes
+along with it.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class ConsoleSession:
     async def start(self, *, rehearse: bool) -> None:
         chat = ConsoleChat(self.write)
         self.where = state.load(self.files.state, chat)
-        url = self._scratch_url() if rehearse else self.settings.database_url
+        url = await self._scratch_url() if rehearse else self.settings.database_url
         await self._start_on(url, chat)
 
     async def rehearse(self) -> None:
@@ -76,11 +77,11 @@ class ConsoleSession:
         self.save()
         await self.runtime.stop()  # nothing writes the original while it is copied
         self._runtime = None
-        await self._start_on(self._scratch_url(), chat)
+        await self._start_on(await self._scratch_url(), chat)
 
-    def _scratch_url(self) -> str:
+    async def _scratch_url(self) -> str:
         self._scratch = tempfile.TemporaryDirectory(prefix="candor-rehearsal-")
-        url, copied = scratch_copy(self.settings.database_url, Path(self._scratch.name))
+        url, copied = await scratch_copy(self.settings.database_url, Path(self._scratch.name))
         where = "a copy of the database" if copied else "an empty scratch database"
         self.write(
             f"(rehearsal: on {where} in {self._scratch.name}, removed when you leave; "

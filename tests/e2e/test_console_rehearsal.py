@@ -10,6 +10,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage import Store
 from tests.e2e.test_console import in_order, run_console
 
 OPEN = "/incident open Payments failing sev2\n"
@@ -107,3 +108,26 @@ def test_channels_and_where_you_were_survive_a_restart(tmp_path: Path) -> None:
     assert "[#public] Candor (m1)" not in output
     saved = tmp_path / "candor.db-console.json"  # beside the database, its owner's only
     assert saved.stat().st_mode & 0o077 == 0
+
+
+async def test_a_rehearsal_on_the_test_database_copies_it_and_leaves_it_alone(
+    database_url: str, tmp_path: Path
+) -> None:
+    """SQLite, or PostgreSQL under CANDOR_TEST_DATABASE_URL (read into a SQLite copy)."""
+    run_console(tmp_path, OPEN, database_url=database_url)
+    output = run_console(
+        tmp_path,
+        ":skip 1h\n/incident resolve Fixed\n/incident status\n",
+        database_url=database_url,
+    )
+    in_order(output, "(rehearsal: on a copy of the database", "INC-1 resolved by @you")
+    store = Store(database_url)
+    try:
+        async with store.reading() as uow:
+            [incident] = await uow.incidents.open_in("console", "local")
+            timeline = await uow.timeline.of_incident(incident.id)
+    finally:
+        await store.dispose()
+    assert incident.state == "investigating"  # the resolve happened in the copy only
+    assert incident.resolved_at is None
+    assert max(event.at for event in timeline) <= datetime.now(UTC)
