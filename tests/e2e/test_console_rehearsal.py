@@ -131,3 +131,13 @@ async def test_a_rehearsal_on_the_test_database_copies_it_and_leaves_it_alone(
     assert incident.state == "investigating"  # the resolve happened in the copy only
     assert incident.resolved_at is None
     assert max(event.at for event in timeline) <= datetime.now(UTC)
+
+
+def test_a_damaged_console_file_starts_the_console_afresh(tmp_path: Path) -> None:
+    run_console(tmp_path, OPEN)
+    (tmp_path / "candor.db-console.json").write_text('{"channels": [{"nam')
+
+    output = run_console(tmp_path, ":channels\n/incident list\n")
+
+    in_order(output, "you@#general> :channels", "#general", "INC-1 SEV2 investigating")
+    assert "Traceback" not in output
