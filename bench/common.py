@@ -19,6 +19,7 @@ import aiohttp
 from sqlalchemy import text
 
 from storage import Store
+from storage.database_url import connection_problem
 
 REPO = Path(__file__).resolve().parents[1]
 # Benchmarks never touch the test database: their own PostgreSQL database, temp SQLite files.
@@ -76,12 +77,28 @@ async def database(kind: str) -> AsyncIterator[str]:
             yield url
         return
     store = Store(BENCH_PG_URL)
-    async with store.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
+    try:
+        async with store.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:
+        await store.dispose()
+        _skip_postgres(error)
+        raise
     await store.migrate()
     await store.dispose()
     yield BENCH_PG_URL
+
+
+def _skip_postgres(error: Exception) -> None:
+    """No PostgreSQL to run on: one line saying so, and the bench ends there (what ran on
+    SQLite before it has been printed). Any other error is a bug, with its traceback."""
+    problem = connection_problem(BENCH_PG_URL, error)
+    if problem is None:
+        return
+    problem = problem.replace("DATABASE_URL", "CANDOR_BENCH_DATABASE_URL")
+    print(f"PostgreSQL skipped: {problem} (or run with --db sqlite).", flush=True)
+    raise SystemExit(0)
 
 
 def child_env(**values: str) -> dict[str, str]:

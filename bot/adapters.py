@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from aiohttp import web
 
 from bot.priority import TeamFirst
 from bot.settings import Settings
 from commands import ChatPlatform, Desk, Destination
+
+if TYPE_CHECKING:
+    from bot.console.platform import ConsoleChat
 
 DestinationFactory = Callable[[str], Destination]
 
@@ -41,6 +44,8 @@ class StartOptions:
 
     console_write: Callable[[str], None] | None = None  # the console platform is on
     discord_options: dict[str, Any] = field(default_factory=dict)  # for discord.py's Client
+    # The console's chat, already holding what it had before a restart (bot/console/state.py)
+    console_chat: ConsoleChat | None = None
 
 
 class Adapter(Protocol):

@@ -178,18 +178,20 @@ async def start(
     settings: Settings,
     *,
     console_write: Callable[[str], None] | None = None,
+    console_chat: ConsoleChat | None = None,
     clock: Clock | None = None,
     serve_http: bool = True,
     discord_options: Mapping[str, Any] | None = None,
 ) -> Runtime:
-    """Build and start the bot. With ``console_write`` the console platform is on.
+    """Build and start the bot. With ``console_write`` (or a ``console_chat`` restored from
+    an earlier run) the console platform is on.
     ``discord_options`` go to discord.py's Client (tests shorten ``guild_ready_timeout``)."""
     clock = clock or ShiftedClock()
     try:
         policy_file = load_policy_file(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
-    options = StartOptions(console_write, dict(discord_options or {}))
+    options = StartOptions(console_write, dict(discord_options or {}), console_chat)
     adapters = await build_adapters(settings, options)
     entries, feeds = implied(adapters, settings)
     store = Store(settings.database_url, name=settings.replica)  # connects once migrated

@@ -18,27 +18,6 @@ from commands import SystemClock
 from storage import Store
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command = sub.add_parser(
-        "export",
-        help="an incident's whole record (with its communication record) as Markdown or JSON",
-    )
-    command.add_argument("incident", help="the incident, e.g. INC-42")
-    command.add_argument("--format", choices=["md", "json"], default="md", help="default: md")
-    command.add_argument(
-        "--workspace",
-        help="which workspace's INC-42 when several have one: its id (T0123) or "
-        "platform:id (slack:T0123)",
-    )
-    command.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="write to this file instead of standard output (Markdown: the chart is "
-        "written beside it, same name ending .svg)",
-    )
-
-
 def _markdown(document_svg: str, output: Path | None) -> str:
     """Where the Markdown finds its chart: a file beside it, else inline as a data URI."""
     if output is None:
@@ -68,7 +47,7 @@ def _write(document: IncidentExport, format_: str, output: Path | None) -> None:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """0 when written; 1, with the reason on standard error, when the incident cannot
-    be found (unknown, or ambiguous without --workspace)."""
+    be found (unknown, or ambiguous without --workspace) or the file cannot be written."""
     store = Store(settings.database_url)
     try:
         await prepare_database(store)
@@ -78,5 +57,20 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     finally:
         await store.dispose()
-    await asyncio.to_thread(_write, document, args.format, args.output)
+    try:
+        await asyncio.to_thread(_write, document, args.format, args.output)
+    except OSError as error:  # a missing directory, no permission, a full disk: one line
+        where = error.filename or args.output
+        print(f"candor: cannot write {where}: {_why(error)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _why(error: OSError) -> str:
+    """The reason and the fix, without Python's ``[Errno 2]``."""
+    reason = error.strerror or str(error)
+    if isinstance(error, FileNotFoundError):
+        return f"{reason.lower()} (create the directory first, or choose another -o)"
+    if isinstance(error, PermissionError):
+        return f"{reason.lower()} (choose a file you may write with -o)"
+    return reason.lower()

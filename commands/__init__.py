@@ -8,6 +8,7 @@ from commands.approval.policy import (
     ApprovalPolicy,
     CadencePolicy,
     PolicyError,
+    normalise_emoji,
     parse_approvers,
     parse_required,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "late",
     "load_public_record",
     "load_record",
+    "normalise_emoji",
     "open_request",
     "parse",
     "parse_admins",

@@ -16,6 +16,7 @@ from storage.models import (
     TimelineEvent,
 )
 from storage.repos import UnitOfWork
+from storage.scratch import scratch_copy, sqlite_path
 from storage.states import OPEN_STATES, DeliveryState, IncidentState, StatementState
 from storage.store import Store, in_unit_of_work
 
@@ -40,4 +41,6 @@ __all__ = [
     "TimelineEvent",
     "UnitOfWork",
     "in_unit_of_work",
+    "scratch_copy",
+    "sqlite_path",
 ]

@@ -27,6 +27,8 @@ class ConsoleAdapter:
 
     @classmethod
     def build(cls, settings: Settings, options: StartOptions) -> ConsoleAdapter | None:
+        if options.console_chat is not None:
+            return cls(options.console_chat)
         return None if options.console_write is None else cls(ConsoleChat(options.console_write))
 
     def __init__(self, chat: ConsoleChat) -> None:

@@ -7,7 +7,6 @@ on Slack would see.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -51,7 +50,7 @@ class ConsoleChat:
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
         self.channels: dict[str, Channel] = {n: Channel(n) for n in DEFAULT_CHANNELS}
-        self._ids = itertools.count(1)
+        self.next_number = 1  # message numbers go on across runs (bot/console/state.py)
 
     def _say(self, channel_id: str, text: str) -> None:
         indent = "\n    "
@@ -65,6 +64,9 @@ class ConsoleChat:
         self.write(f"(channel #{final} created)")
         return NewChannel(channel_id=final, name=final)
 
+    def continue_numbering(self, next_number: int) -> None:
+        self.next_number = max(self.next_number, next_number)
+
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
         channel = self.channels[channel_id]
         new = [u for u in user_ids if u not in channel.members]
@@ -76,7 +78,8 @@ class ConsoleChat:
         self.channels[channel_id].topic = topic
 
     async def post(self, channel_id: str, message: Message) -> MessageRef:
-        posted = Posted(f"m{next(self._ids)}", message)
+        posted = Posted(f"m{self.next_number}", message)
+        self.next_number += 1
         self.channels.setdefault(channel_id, Channel(channel_id)).messages.append(posted)
         self._say(channel_id, f"Candor ({posted.message_id}): {render(message)}")
         return MessageRef(channel_id, posted.message_id)

@@ -24,6 +24,7 @@ from tests.fakes.clock import FakeClock
 from tests.team import Team
 
 SVG = "{http://www.w3.org/2000/svg}"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -34,7 +35,11 @@ class Run:
 
 
 async def candor(database_url: str, cwd: Path, *args: str) -> Run:
-    env = {"DATABASE_URL": database_url, "PATH": os.environ.get("PATH", "")}
+    env = {
+        "DATABASE_URL": database_url,
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -132,6 +137,20 @@ async def test_markdown_to_a_file_with_the_chart_beside_it(
         assert line in markdown, line
     assert "s3cret" not in markdown
     assert _update_marks(chart) == 4
+
+
+async def test_a_file_that_cannot_be_written_is_one_line_and_no_traceback(
+    store: Store, clock: FakeClock, chat: RecordingChat, database_url: str, workdir: Path
+) -> None:
+    await _scripted(store, clock, chat)
+    run = await candor(database_url, workdir, "inc-1", "-o", "/missing/dir/x.md")
+    assert run.code == 1
+    assert run.err.strip().splitlines() == [
+        "candor: cannot write /missing/dir/x.svg: no such file or directory "
+        "(create the directory first, or choose another -o)"
+    ]
+    assert run.out == ""
+    assert _files(workdir) == []
 
 
 async def test_markdown_on_standard_output_carries_the_chart_inline(

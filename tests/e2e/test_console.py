@@ -21,16 +21,17 @@ SCRIPT = """\
 """
 
 
-def run_console(tmp_path: Path, script: str) -> str:
+def run_console(tmp_path: Path, script: str, *args: str, database_url: str = "") -> str:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'candor.db'}",
+        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'candor.db'}",
         "PYTHONUNBUFFERED": "1",
+        "XDG_DATA_HOME": str(tmp_path),  # the console's files, for a PostgreSQL database
     }
     for name in ("SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN", "APPROVERS", "PUBLIC_DESTINATIONS"):
         env.pop(name, None)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console"],
+        [sys.executable, "-m", "bot.cli", "console", *args],
         input=script,
         capture_output=True,
         text=True,
