@@ -5,7 +5,8 @@ forward; done on the real database it would leave it holding times that have not
 yet ("open 08:41 → now 07:40" after a restart). So a rehearsal runs on a copy
 (``storage.scratch_copy``: a SQLite file, whether the original is SQLite or PostgreSQL)
 in a temporary directory, removed when the console ends, and the console's chat goes
-along with it.
+along with it. Nothing of a rehearsal leaves the console: its statements are not for
+the public, so Slack, Discord, webhooks and email are off for it (``rehearsal_settings``).
 """
 
 from __future__ import annotations
@@ -91,12 +92,23 @@ class ConsoleSession:
 
     async def _start_on(self, url: str, chat: ConsoleChat) -> None:
         settings = self.settings.model_copy(update={"database_url": url})
+        serve_http = self.serve_http
+        if self.rehearsing:
+            settings, dropped = rehearsal_settings(settings)
+            if serve_http:  # the hub shows only what was really published
+                serve_http = False
+                dropped.append("the status hub")
+            if dropped:
+                self.write(
+                    f"(rehearsal: {', '.join(dropped)} off; what is approved here is "
+                    "shown in the console only)"
+                )
         self._runtime = await start(
             settings,
             console_write=self.write,
             console_chat=chat,
             clock=self.clock,
-            serve_http=self.serve_http,
+            serve_http=serve_http,
         )
         self.on_start(self._runtime)
 
@@ -111,3 +123,26 @@ class ConsoleSession:
         finally:
             if self._scratch is not None:
                 self._scratch.cleanup()
+
+
+# Settings that reach outside the process: a rehearsal runs without them.
+_OUTSIDE = {
+    "slack_bot_token": "Slack",
+    "slack_app_token": "Slack",
+    "slack_signing_secret": "Slack",
+    "discord_bot_token": "Discord",
+    "smtp_url": "email",
+}
+
+
+def rehearsal_settings(settings: Settings) -> tuple[Settings, list[str]]:
+    """``settings`` with every way out of the process removed, and what was removed (by
+    kind only: a destination's address may carry a token)."""
+    kept = [d for d in settings.destinations if d.partition(":")[0].lower() == "console"]
+    dropped = [d.partition(":")[0].lower() for d in settings.destinations if d not in kept]
+    update: dict[str, object] = {"public_destinations": ",".join(kept), "incidents_feed": ""}
+    for name, kind in _OUTSIDE.items():
+        if getattr(settings, name) is not None:
+            update[name] = None
+            dropped.append(kind)
+    return settings.model_copy(update=update), sorted(set(dropped))

@@ -141,3 +141,42 @@ def test_a_damaged_console_file_starts_the_console_afresh(tmp_path: Path) -> Non
 
     in_order(output, "you@#general> :channels", "#general", "INC-1 SEV2 investigating")
     assert "Traceback" not in output
+
+
+async def test_a_rehearsal_sends_nothing_outside_the_console(tmp_path: Path) -> None:
+    """Rehearsed statements are not for the public: with a webhook among the public
+    destinations, an approval in a rehearsal reaches the console only."""
+    import asyncio
+    import os
+    import sys
+
+    from tests.fakes.webhooks import SECRET, running_receivers
+
+    async with running_receivers() as receivers:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'candor.db'}",
+            "PUBLIC_DESTINATIONS": f"webhook:{receivers.url('/hook')}",
+            "WEBHOOK_SECRET": SECRET,
+            "SMTP_URL": "smtp://127.0.0.1:9",
+            "EMAIL_FROM": "status@example.com",
+            "PYTHONUNBUFFERED": "1",
+            "XDG_DATA_HOME": str(tmp_path),
+        }
+        for name in ("SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN", "APPROVERS"):
+            env.pop(name, None)
+        child = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot.cli", "console", "--rehearse"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        out, err = await asyncio.wait_for(child.communicate(f"{OPEN}:react ✅ S1\n".encode()), 120)
+        output = out.decode()
+
+    assert child.returncode == 0, err.decode()
+    in_order(output, "rehearsal: email, webhook off", "S1 approved by @you")
+    assert receivers.hits_to("/hook") == []  # nothing left the console
+    assert "127.0.0.1" not in output  # a destination's address is never shown
