@@ -185,4 +185,5 @@ class Server:
                 await self.process.wait()
         with contextlib.suppress(ProcessLookupError):  # anything left under a profiler
             os.killpg(self.process.pid, signal.SIGTERM)
-        self.log.unlink(missing_ok=True)
+        if not os.environ.get("CANDOR_BENCH_KEEP_LOG"):  # kept to read what the bot logged
+            self.log.unlink(missing_ok=True)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.priority import TeamFirst
 from bot.slack import modals
@@ -46,6 +48,19 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
         "text": fallback_text(reply.message),
         "blocks": blocks(reply.message),
     }
+
+
+class Answers:
+    """Answers to slash commands, posted to their ``response_url`` over the adapter's
+    keep-alive session (bolt's ``respond`` opens a new connection, and over TLS a new
+    handshake, for every answer)."""
+
+    def __init__(self, session: aiohttp.ClientSession | None) -> None:
+        self.session = session
+
+    async def send(self, response_url: str, reply: Reply) -> None:
+        webhook = AsyncWebhookClient(url=response_url, session=self.session)
+        await webhook.send_dict(_reply_payload(reply))
 
 
 def _as_typed(text: str) -> str:
@@ -105,9 +120,10 @@ class SlackListeners:
 
     app = Routes()
 
-    def __init__(self, desk: Desk, chat: SlackChat) -> None:
+    def __init__(self, desk: Desk, chat: SlackChat, answers: Answers | None = None) -> None:
         self.desk = desk
         self.chat = chat
+        self.answers = answers or Answers(None)
 
     async def tell(self, channel_id: str, user_id: str, reply: Reply | None) -> None:
         if reply is None or reply.duplicate:
@@ -123,7 +139,6 @@ class SlackListeners:
         self,
         ack: AsyncAck,
         command: dict[str, Any],
-        respond: AsyncRespond,
         client: Any,
         context: dict[str, Any],
     ) -> None:
@@ -135,7 +150,7 @@ class SlackListeners:
         if (ask := form_for(text)) is not None:
             view_or_reply = await self._form(ask, actor, channel)
             if isinstance(view_or_reply, Reply):
-                await respond(**_reply_payload(view_or_reply))
+                await self.answers.send(command["response_url"], view_or_reply)
                 return
             await client.views_open(trigger_id=command["trigger_id"], view=view_or_reply)
             return
@@ -143,7 +158,7 @@ class SlackListeners:
             text, actor, channel, event_key=f"slack:cmd:{command['trigger_id']}"
         )
         if not reply.duplicate:
-            await respond(**_reply_payload(reply))
+            await self.answers.send(command["response_url"], reply)
 
     async def _form(
         self, ask: FormAsk, actor: Actor, channel: ChannelRef
@@ -300,12 +315,16 @@ class SlackListeners:
 
 
 def register(
-    app: AsyncApp, desk: Desk, chat: SlackChat, team_first: TeamFirst | None = None
+    app: AsyncApp,
+    desk: Desk,
+    chat: SlackChat,
+    team_first: TeamFirst | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> None:
     """Attach every listener of ``SlackListeners`` to ``app``; bolt reads the arguments to
     inject from each method's own signature (``team_work`` keeps it, bolt skips ``self``)."""
     first = team_first or TeamFirst()
-    listeners = SlackListeners(desk, chat)
+    listeners = SlackListeners(desk, chat, Answers(session))
     routes = SlackListeners.app
     for kind, key, name in routes.table:
         listener = getattr(listeners, name)

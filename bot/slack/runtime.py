@@ -38,6 +38,7 @@ EVENTS_PATH = "/slack/events"
 # The start-up check of the token gets this long, retries included: a Slack that does not
 # answer stops the start with one line in seconds, not after the client's 30-s timeout.
 STARTUP_CHECK_SECONDS = 5.0
+SESSION_CONNECTIONS = 32  # kept-alive connections to Slack (calls and answers)
 
 
 class SlackConfigError(Exception):
@@ -77,7 +78,14 @@ class SlackAdapter:
                 "SLACK_SIGNING_SECRET is required for Slack over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
-        self.client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        # One keep-alive session for every call to Slack and every slash-command answer:
+        # without it slack_sdk opens a connection (a TLS handshake) per call.
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=SESSION_CONNECTIONS, keepalive_timeout=30)
+        )
+        self.client = AsyncWebClient(
+            token=token, base_url=settings.slack_api_url, session=self.session
+        )
         # 429s honour Retry-After; 5xx are retried a few times before a delivery fails.
         self.client.retry_handlers.extend(
             [
@@ -98,6 +106,7 @@ class SlackAdapter:
         self._publisher = AsyncWebClient(
             token=token,
             base_url=settings.slack_api_url,
+            session=self.session,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
         )
         self._app_token = settings.slack_app_token
@@ -107,6 +116,7 @@ class SlackAdapter:
         try:
             await self.check_token()
         except SlackConfigError as error:
+            await self.session.close()  # the start stops here: nothing else will close it
             code = 1 if isinstance(error, SlackUnavailable) else 2
             raise StartupError(str(error), exit_code=code) from error
 
@@ -144,7 +154,7 @@ class SlackAdapter:
 
     def attach(self, desk: Desk, http: web.Application, team_first: TeamFirst) -> None:
         self.team_first = team_first
-        register(self.app, desk, self.chat, team_first)
+        register(self.app, desk, self.chat, team_first, self.session)
         if not self.socket_mode:
             http.router.add_post(EVENTS_PATH, self._events)
 
@@ -180,6 +190,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self.session.close()
 
     async def elected(self) -> None:
         """Every replica serves Slack: it sends each event to one of them only."""
