@@ -23,12 +23,14 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _from_template(ctx: Ctx, incident: Incident, name: str) -> tuple[str, str, bool]:
+def _from_template(
+    ctx: Ctx, incident: Incident, name: str, title: str | None = None
+) -> tuple[str, str, bool]:
     template = ctx.deps.templates[name]
     summary = incident.resolution_summary or ""
     body = render(
         template,
-        title=incident.title,
+        title=title or incident.title,
         state=incident.state,
         next_update=format_time(ctx.now + cadence(incident), ctx.now),
         hub_link=ctx.deps.hub_url(incident) or "",
@@ -45,12 +47,15 @@ async def create_statement(
     template: str | None = None,
     body: str | None = None,
     kind: str | None = None,
+    title: str | None = None,
 ) -> Statement:
     """Store a new draft (revision 1) and post it for votes after commit. Free text is an
-    update while the incident is open, a resolution after, unless ``kind`` says otherwise."""
+    update while the incident is open, a resolution after, unless ``kind`` says otherwise.
+    ``title`` words the template's ``{title}`` when the incident's own title is internal
+    (an alert's summary)."""
     incident_id = require(incident.id, "incident id")
     if template is not None:
-        body, kind, preapproved = _from_template(ctx, incident, template)
+        body, kind, preapproved = _from_template(ctx, incident, template, title)
     else:
         body = require(body, "the text of a free-text statement")
         kind = kind or ("update" if incident.state in OPEN_STATES else "resolution")
