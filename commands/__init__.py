@@ -2,6 +2,9 @@
 import-linter contract in pyproject.toml keeps bot/ to this module). Inside
 the core, modules import each other by their full paths."""
 
+from commands.alerts.intake import AlertIntake, AlertsUnavailable, Receipt
+from commands.alerts.mapping import AlertMapping, parse_alert_mapping
+from commands.alerts.notification import FIRING, RESOLVED, SOURCE_NAMES, Alert, Notification
 from commands.approval.policy import (
     EMOJI_ALIASES,
     ApprovalPolicy,
@@ -72,13 +75,20 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "DURATION_HELP",
     "EMOJI_ALIASES",
+    "FIRING",
     "KIND_LABELS",
     "OPEN_STATES",
+    "RESOLVED",
     "SEVERITIES",
+    "SOURCE_NAMES",
     "TEMPLATE_NAMES",
     "TITLE_MAX",
     "VERBS",
     "Actor",
+    "Alert",
+    "AlertIntake",
+    "AlertMapping",
+    "AlertsUnavailable",
     "Amendable",
     "ApprovalPolicy",
     "AuthorityPolicy",
@@ -105,11 +115,13 @@ __all__ = [
     "Message",
     "MessageRef",
     "NewChannel",
+    "Notification",
     "NullTimer",
     "PolicyError",
     "PublicRecord",
     "Publication",
     "Reaction",
+    "Receipt",
     "Reply",
     "ShiftedClock",
     "Strong",
@@ -129,6 +141,7 @@ __all__ = [
     "open_request",
     "parse",
     "parse_admins",
+    "parse_alert_mapping",
     "parse_approvers",
     "parse_duration",
     "parse_required",
