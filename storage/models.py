@@ -284,6 +284,9 @@ class AlertGroup(SQLModel, table=True):
     flooded: bool = False  # attached to another group's incident by the hourly limit
     firing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     notifications: int = 0
+    # The last notification taken (commands.alerts.notification.Notification.digest): a
+    # retry or a re-send of it changes nothing.
+    last_digest: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     resolved_at: datetime | None = _ts()  # every alert of the group resolved

@@ -3,8 +3,9 @@
 One incident per alert group while it is open: the group's first notification opens it
 through the same handler as `/incident open` (so the public clock starts and the
 acknowledgement draft waits for approval), later ones add timeline events and at most
-one channel message each. A notification seen before (a retry, a re-send) changes
-nothing. Past the hourly limit new groups join the newest alert-opened incident.
+one channel message each. The group's last notification again (a retry, a re-send after
+repeat_interval) changes nothing; a changed one is applied as the group's new state, so
+one that arrives twice still announces each alert once. Past the hourly limit new groups join the newest alert-opened incident.
 Each notification is one unit of work; they are taken one at a time per process, so a
 flood queues here and the team's commands keep their share of the database.
 """
@@ -88,10 +89,13 @@ class AlertIntake:
         now = deps.clock.now()
         try:
             async with deps.store.unit_of_work() as uow:
-                if not await uow.events.first_time(f"alerts:{note.digest}", now):
-                    return Receipt("duplicate")
                 ctx = Ctx(deps, uow, system_actor(place, note), place, now)
                 group, incident = await self._open_group(ctx, note)
+                if group is not None and group.last_digest == note.digest:
+                    # Alertmanager retries a notification until it is answered, and sends
+                    # the group again every repeat_interval: the same body is no news.
+                    ref = incident_ref(incident.number) if incident else None
+                    return Receipt("duplicate", ref)
                 if group is None:
                     receipt = await self._new_group(ctx, note)
                 else:
@@ -127,6 +131,7 @@ class AlertIntake:
             active_key=note.key_hash,
             firing=sorted({a.fingerprint for a in note.firing}),
             notifications=1,
+            last_digest=note.digest,
             created_at=ctx.now,
             updated_at=ctx.now,
         )
@@ -210,7 +215,7 @@ class AlertIntake:
         was_resolved = group.resolved_at is not None
         group.firing = sorted({a.fingerprint for a in note.firing})
         group.notifications += 1
-        group.updated_at = ctx.now
+        group.updated_at, group.last_digest = ctx.now, note.digest
         ref = incident_ref(incident.number)
         if not note.firing:
             if was_resolved:

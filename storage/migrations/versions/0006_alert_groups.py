@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('flooded', sa.Boolean(), nullable=False),
     sa.Column('firing', sa.JSON(), nullable=False),
     sa.Column('notifications', sa.Integer(), nullable=False),
+    sa.Column('last_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', storage.types.UTCDateTime(timezone=True), nullable=True),
