@@ -5,7 +5,8 @@ through the same handler as `/incident open` (so the public clock starts and the
 acknowledgement draft waits for approval), later ones add timeline events and at most
 one channel message each. The group's last notification again (a retry, a re-send after
 repeat_interval) changes nothing; a changed one is applied as the group's new state, so
-one that arrives twice still announces each alert once. Past the hourly limit new groups join the newest alert-opened incident.
+one that arrives twice still announces each alert once. Past the hourly limit new groups
+join the newest alert-opened incident.
 Each notification is one unit of work; they are taken one at a time per process, so a
 flood queues here and the team's commands keep their share of the database.
 """

@@ -69,7 +69,7 @@ async def test_later_notifications_update_the_group_and_its_resolution_prompts_a
     fewer = fixture("alertmanager_more")
     fewer["alerts"][2]["status"] = "resolved"
     assert (await bot.post("alertmanager", fewer))[1]["received"][0]["outcome"] == "updated"
-    status, answer = await bot.post("alertmanager", fixture("alertmanager_resolved"))
+    _, answer = await bot.post("alertmanager", fixture("alertmanager_resolved"))
     assert answer == {"received": [{"outcome": "resolved", "incident": "INC-1"}]}
     await bot.screen.wait_for(r"Every alert in CheckoutErrors has resolved")
     await bot.screen.wait_for(r"S2 · update draft for INC-1")
@@ -77,7 +77,7 @@ async def test_later_notifications_update_the_group_and_its_resolution_prompts_a
     assert len(await bot.incidents()) == 1
     (incident,) = await bot.incidents()
     assert incident.state == "investigating" and incident.resolved_at is None  # a person's call
-    ack, monitoring = await bot.statements()
+    _ack, monitoring = await bot.statements()
     assert monitoring.template == "monitoring" and monitoring.state == StatementState.DRAFT
     assert "checkout" not in monitoring.body.lower()
     texts = bot.channel_texts(CHANNEL)
@@ -106,7 +106,7 @@ async def test_a_group_firing_after_its_incident_was_resolved_opens_a_new_one(
     assert not reply.is_error, reply.plain  # nobody commanded: whoever takes command first
     reply = await bot.runtime.desk.handle_text("/incident resolve Rolled back", bob, here)
     assert not reply.is_error, reply.plain
-    status, answer = await bot.post("alertmanager", fixture("alertmanager_firing"))
+    _, answer = await bot.post("alertmanager", fixture("alertmanager_firing"))
     assert answer == {"received": [{"outcome": "opened", "incident": "INC-2"}]}
     assert [g.active_key is not None for g in await bot.groups()] == [False, True]
 
@@ -141,7 +141,7 @@ async def test_the_alert_source_commands_nothing_and_approves_nothing(
 
 async def test_nothing_is_written_for_an_unknown_group_that_resolves(alert_bot: BotFactory) -> None:
     bot = await alert_bot()
-    status, answer = await bot.post("alertmanager", fixture("alertmanager_resolved"))
+    _, answer = await bot.post("alertmanager", fixture("alertmanager_resolved"))
     assert answer == {"received": [{"outcome": "ignored", "incident": None}]}
     assert await bot.count(Incident) == 0 and await bot.count(AlertGroup) == 0
     assert await bot.count(TimelineEvent) == 0
