@@ -14,7 +14,7 @@ async def test_a_grafana_rule_opens_one_incident_and_its_resolution_prompts_a_dr
     alert_bot: BotFactory,
 ) -> None:
     bot = await alert_bot()
-    status, answer = await bot.post("grafana", fixture("grafana_firing"))
+    _, answer = await bot.post("grafana", fixture("grafana_firing"))
     assert answer == {"received": [{"outcome": "opened", "incident": "INC-1"}]}
     (incident,) = await bot.incidents()
     assert incident.title == "p99 login latency 4.2s on auth-eu-1"
