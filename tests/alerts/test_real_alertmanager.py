@@ -101,9 +101,11 @@ def _alert(instance: str, ends: datetime | None = None) -> dict[str, Any]:
 
 
 async def _fire(url: str, alerts: list[dict[str, Any]]) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/api/v2/alerts", json=alerts) as response:
-            assert response.status == 200, await response.text()
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}/api/v2/alerts", json=alerts) as response,
+    ):
+        assert response.status == 200, await response.text()
 
 
 async def test_the_real_alertmanager_opens_updates_and_resolves(
