@@ -1,5 +1,5 @@
 """The real Prometheus Alertmanager (Debian's ``prometheus-alertmanager``) sends to the
-bot through the README's receiver: one incident with its acknowledgement draft, the
+bot through the receiver snippet pasted from the README: one incident with its acknowledgement draft, the
 group update, the resolution prompt. Waits are on what the bot shows, with deadlines."""
 
 from __future__ import annotations
@@ -25,23 +25,19 @@ pytestmark = pytest.mark.skipif(
     ".ci/run installs it)",
 )
 
-# The README's receiver, with the test's address and waits short enough to send at once.
-CONFIG = """
-route:
-  receiver: candor
-  group_by: [alertname]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: candor
-    webhook_configs:
-      - url: {url}/alerts/alertmanager
-        send_resolved: true
-        http_config:
-          authorization:
-            credentials: {token}
-"""
+README = Path(__file__).parents[2] / "README.md"
+SHORT_WAITS = "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+
+
+def _readme_receiver(url: str, token: str) -> str:
+    """The README's Alertmanager snippet as a user pastes it, pointed at this bot, with
+    waits short enough that it sends at once."""
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("```yaml", readme.index("**Prometheus Alertmanager**")) + len("```yaml")
+    snippet = readme[start : readme.index("```", start)]
+    snippet = snippet.replace("https://candor.example.com", url)
+    snippet = snippet.replace("<ALERTS_TOKEN>", token)
+    return snippet.replace("  group_by: [alertname]\n", "  group_by: [alertname]\n" + SHORT_WAITS)
 
 
 def _free_port() -> int:
@@ -68,7 +64,7 @@ async def _until_ready(url: str, process: asyncio.subprocess.Process) -> None:
 @asynccontextmanager
 async def _alertmanager(tmp_path: Path, bot_url: str) -> AsyncIterator[str]:
     config = tmp_path / "alertmanager.yml"
-    config.write_text(CONFIG.format(url=bot_url, token=TOKEN))
+    config.write_text(_readme_receiver(bot_url, TOKEN))
     port = _free_port()
     assert BINARY is not None
     process = await asyncio.create_subprocess_exec(
