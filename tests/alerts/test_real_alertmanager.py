@@ -1,6 +1,7 @@
 """The real Prometheus Alertmanager (Debian's ``prometheus-alertmanager``) sends to the
-bot through the receiver snippet pasted from the README: one incident with its acknowledgement draft, the
-group update, the resolution prompt. Waits are on what the bot shows, with deadlines."""
+bot through the receiver snippet pasted from the README: one incident with its
+acknowledgement draft, the group update, the resolution prompt. Waits are on what the
+bot shows, with deadlines."""
 
 from __future__ import annotations
 
