@@ -7,7 +7,10 @@ from __future__ import annotations
 import logging
 
 from bot.adapters import Adapter
+from bot.console.platform import WORKSPACE
+from bot.discord.runtime import DiscordAdapter
 from bot.settings import Settings
+from bot.slack.runtime import SlackAdapter
 from commands import ChannelRef
 
 log = logging.getLogger("candor.alerts")
@@ -32,8 +35,6 @@ class Placement:
                     return ChannelRef(platform, workspace, feed)
         console = self._adapters.get("console")
         if console is not None and console.feed_channel is not None:
-            from bot.console.platform import WORKSPACE
-
             return ChannelRef("console", WORKSPACE, self._feeds.get("console", "incidents"))
         return None
 
@@ -43,13 +44,12 @@ class Placement:
             return known
         adapter = self._adapters[platform]
         workspace: str | None = None
-        if platform == "slack":
-            workspace = await adapter.check_token() or None  # type: ignore[attr-defined]
+        if isinstance(adapter, SlackAdapter):
+            workspace = await adapter.check_token() or None  # auth.test: the team id
         elif self._settings.discord_guild_id is not None:
             workspace = str(self._settings.discord_guild_id)
-        else:
-            channel = adapter.client.get_channel(int(feed))  # type: ignore[attr-defined]
-            guild = getattr(channel, "guild", None)
+        elif isinstance(adapter, DiscordAdapter) and feed.isdigit():
+            guild = getattr(adapter.client.get_channel(int(feed)), "guild", None)
             workspace = str(guild.id) if guild is not None else None
         if workspace:
             self._workspaces[platform] = workspace

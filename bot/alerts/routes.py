@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
 from pydantic import SecretStr
@@ -55,7 +56,7 @@ class AlertRoutes:
         ):
             app.router.add_post(path, self._route(READERS[source]))
 
-    def _route(self, read: Reader):  # type: ignore[no-untyped-def]
+    def _route(self, read: Reader) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
             return await self._handle(request, read)
 
