@@ -1,6 +1,7 @@
 """With Slack on (real slack_bolt against the fake Slack), or Discord (discord.py against
-the fake gateway), an alert opens its incident in the workspace of INCIDENTS_FEED: a Slack channel, the feed told, the draft seeded for
-votes; the alert source is named, never mentioned or invited; a person takes command."""
+the fake gateway), an alert opens its incident in the workspace of INCIDENTS_FEED: a
+channel there, the feed told, the draft seeded for votes; the alert source is named,
+never mentioned or invited; a person takes command."""
 
 from __future__ import annotations
 
