@@ -7,6 +7,7 @@ from __future__ import annotations
 from commands import Actor, ChannelRef
 from storage import AlertGroup, Incident, StatementState, TimelineEvent
 from tests.alerts.conftest import BotFactory, fixture
+from tests.fakes.clock import FakeClock
 
 SUMMARY = "checkout-api 5xx ratio above 20% on pod checkout-7f9c"
 CHANNEL = "inc-1-checkout-api-5xx-ratio-above-20-on-pod-checkout-7f9c"
@@ -145,3 +146,16 @@ async def test_nothing_is_written_for_an_unknown_group_that_resolves(alert_bot: 
     assert answer == {"received": [{"outcome": "ignored", "incident": None}]}
     assert await bot.count(Incident) == 0 and await bot.count(AlertGroup) == 0
     assert await bot.count(TimelineEvent) == 0
+
+
+async def test_reminders_on_an_alert_incident_ask_someone_to_take_command(
+    alert_bot: BotFactory, clock: FakeClock
+) -> None:
+    bot = await alert_bot()
+    await bot.post("alertmanager", fixture("alertmanager_firing"))
+    await bot.screen.wait_for(r"Opened by Alertmanager")
+    clock.advance(minutes=16)  # sev1: nudge at +5, due at +10, commander told at +15
+    await bot.runtime.desk.settle()
+    texts = "\n".join(bot.channel_texts(CHANNEL))
+    assert "Whoever takes command (`/incident assign commander @you`): the public update" in texts
+    assert "system:" not in texts  # the alert source is never addressed as if a person
