@@ -181,6 +181,7 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement) -> Reply:
         StatementState.APPROVED,
         approved_at=ctx.now,
         public_title=await _public_title(ctx, incident),
+        signer=statement.signer or ctx.actor.name or ctx.actor.user_id,  # see create_statement
         public_severity=incident.severity,
         public_state=public_facts.carried_state(statement, incident, told),
         promised_next_update_at=promise_from(

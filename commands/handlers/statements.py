@@ -7,7 +7,7 @@ import hashlib
 from commands import effects
 from commands.approval import votes as approvals
 from commands.context import Ctx
-from commands.domain import OPEN_STATES, incident_ref, statement_ref
+from commands.domain import OPEN_STATES, incident_ref, is_system, statement_ref
 from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.templates import render
@@ -72,7 +72,8 @@ async def create_statement(
         revision=1,
         body=body,
         content_hash=content_hash(body),
-        signer=ctx.actor.name or ctx.actor.user_id,
+        # Words an alert source drafted are signed by the person who approves them.
+        signer=None if is_system(ctx.actor.user_id) else ctx.actor.name or ctx.actor.user_id,
         created_at=ctx.now,
         promised_next_update_at=promised_update(body, ctx.now),
     )

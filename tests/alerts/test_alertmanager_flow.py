@@ -138,6 +138,7 @@ async def test_the_alert_source_commands_nothing_and_approves_nothing(
     published = "\n".join(bot.channel_texts("public"))
     assert "Service disruption" in published  # the public title is not the alert's summary
     assert "checkout" not in published.lower()
+    assert "— Ann" in published and "Alertmanager" not in published  # signed by a person
 
 
 async def test_nothing_is_written_for_an_unknown_group_that_resolves(alert_bot: BotFactory) -> None:
