@@ -211,31 +211,15 @@ class AlertIntake:
     async def _update(
         self, ctx: Ctx, group: AlertGroup, incident: Incident, note: Notification
     ) -> Receipt:
-        known = set(group.firing)
+        known, was_resolved = set(group.firing), group.resolved_at is not None
         new = tuple(a for a in note.firing if a.fingerprint not in known)
-        was_resolved = group.resolved_at is not None
         group.firing = sorted({a.fingerprint for a in note.firing})
         group.notifications += 1
         group.updated_at, group.last_digest = ctx.now, note.digest
-        ref = incident_ref(incident.number)
         if not note.firing:
-            if was_resolved:
-                await ctx.uow.alert_groups.save(group)
-                return Receipt("unchanged", ref)
-            group.resolved_at = ctx.now
-            await ctx.uow.alert_groups.save(group)
-            await ctx.note(incident, "alerts", f"{note.source_name}: {note.label} resolved")
-            draft = await self._monitoring_draft(ctx, group, incident)
-            self._tell(ctx, incident, wording.group_resolved(note, draft, incident), "resolved")
-            return Receipt("resolved", ref)
+            return await self._resolved(ctx, group, incident, note, was_resolved)
         group.resolved_at = None
         await ctx.uow.alert_groups.save(group)
-        if was_resolved:
-            message: Message | None = wording.firing_again(note)
-        elif new:
-            message = wording.more_firing(note, new, len(group.firing))
-        else:
-            message = None  # a re-send with nothing new: the timeline counts it, chat stays quiet
         what = f"{len(new)} more firing" if new else "still firing"
         await ctx.note(
             incident,
@@ -245,9 +229,32 @@ class AlertIntake:
             firing=len(group.firing),
             new=len(new),
         )
-        if message is not None:
-            self._tell(ctx, incident, message, "group update")
-        return Receipt("updated", ref)
+        if was_resolved:
+            await self._tell_group(ctx, group, incident, wording.firing_again(note), "again")
+        elif new:  # else a change with nothing new firing: the timeline has it, chat is quiet
+            message = wording.more_firing(note, new, len(group.firing))
+            await self._tell_group(ctx, group, incident, message, "group update")
+        return Receipt("updated", incident_ref(incident.number))
+
+    async def _resolved(
+        self,
+        ctx: Ctx,
+        group: AlertGroup,
+        incident: Incident,
+        note: Notification,
+        was_resolved: bool,
+    ) -> Receipt:
+        ref = incident_ref(incident.number)
+        if was_resolved:
+            await ctx.uow.alert_groups.save(group)
+            return Receipt("unchanged", ref)
+        group.resolved_at = ctx.now
+        await ctx.uow.alert_groups.save(group)
+        await ctx.note(incident, "alerts", f"{note.source_name}: {note.label} resolved")
+        draft = await self._monitoring_draft(ctx, group, incident)
+        message = wording.group_resolved(note, draft, incident)
+        await self._tell_group(ctx, group, incident, message, "resolved")
+        return Receipt("resolved", ref)
 
     async def _monitoring_draft(
         self, ctx: Ctx, group: AlertGroup, incident: Incident
@@ -264,6 +271,17 @@ class AlertIntake:
         title = NEUTRAL_TITLE if is_system(incident.opened_by) else None
         draft = await create_statement(ctx, incident, template="monitoring", title=title)
         return draft.number
+
+    async def _tell_group(
+        self, ctx: Ctx, group: AlertGroup, incident: Incident, message: Message, what: str
+    ) -> None:
+        """A group's news in its incident's channel; the groups a flood attached share one
+        message a minute there (their timeline lines have every notification)."""
+        if group.flooded:
+            key = f"alerts:flood-news:{incident.id}:{ctx.now:%Y%m%d%H%M}"
+            if not await ctx.uow.events.first_time(key, ctx.now):
+                return
+        self._tell(ctx, incident, message, what)
 
     def _tell(self, ctx: Ctx, incident: Incident, message: Message, what: str) -> None:
         ctx.later(lambda: say(ctx.deps, incident.platform, incident.channel_id, message), what)

@@ -95,3 +95,22 @@ async def test_a_thousand_alerts_in_a_minute_leave_commands_answered(
     newest = (await bot.incidents())[-1].channel_id
     assert _flood_lines(bot.channel_texts(newest)) == 1  # the clock stood still: one minute
     assert _flood_lines(bot.channel_texts("incidents")) == 1
+
+
+async def test_news_of_flooded_groups_reaches_the_channel_once_a_minute(
+    alert_bot: BotFactory, clock: FakeClock
+) -> None:
+    bot = await alert_bot(alerts_max_incidents_per_hour=1)
+    assert await _outcomes(bot, range(1, 5)) == ["opened"] + ["attached"] * 3
+    for n in range(2, 5):  # every attached group resolves in the same minute
+        _, answer = await bot.post("generic", {**_generic(n), "status": "resolved"})
+        assert answer["received"][0]["outcome"] == "resolved"
+    await bot.runtime.desk.settle()
+    channel = (await bot.incidents())[0].channel_id
+    assert sum("has resolved" in t for t in bot.channel_texts(channel)) == 1
+    async with bot.runtime.store.reading() as uow:
+        events = await uow.timeline.of_incident(1)
+    assert sum(e.text.endswith("resolved") for e in events if e.kind == "alerts") == 3
+    clock.advance(seconds=61)
+    await bot.post("generic", _generic(2))  # firing again, a minute later: told
+    await bot.screen.wait_for(r"Probe 2 failing is firing again")
