@@ -33,8 +33,6 @@ CHANNEL_NAME_MAX = 80  # Slack's limit; Discord allows 100
 # A system actor (an alert source that opened an incident) has an id no platform gives a
 # person: it holds no role, is never invited or mentioned, and never counts as an approver.
 SYSTEM_PREFIX = "system:"
-
-
 # The public words for an incident whose title came from an alert (internal text), in the
 # drafts the bot writes for it and in the title a statement carries until someone renames it.
 NEUTRAL_TITLE = "some of our services"
