@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from commands.alerts import wording
 from commands.alerts.mapping import AlertMapping
-from commands.alerts.notification import Notification
+from commands.alerts.notification import Notification, withhold_secrets
 from commands.context import Ctx
 from commands.desk import Desk
 from commands.domain import (
@@ -77,6 +77,7 @@ class AlertIntake:
         self._one_at_a_time = asyncio.Lock()
 
     async def receive(self, note: Notification, place: ChannelRef) -> Receipt:
+        note = withhold_secrets(note)
         async with self._one_at_a_time:
             for _ in range(3):
                 try:
@@ -165,17 +166,20 @@ class AlertIntake:
 
     def _open_request(self, note: Notification) -> rq.OpenIncident:
         """The group's summary as the title, else its alert name; a title the grammar
-        refuses (a secret in it, say) falls back to the next."""
+        refuses (a secret in it, say) falls back to the next. The first alert's
+        description is the incident's (internal: the pinned summary shows it)."""
         severity = self.mapping.most_severe([a.severity for a in note.firing])
         firing = note.firing
+        description = next((a.description for a in firing if a.description), "")[:3000]
         candidates = [note.title, *(a.summary for a in firing), note.label]
         for title in (c.strip() for c in candidates if c.strip()):
             if len(title) > TITLE_MAX:
                 title = title[: TITLE_MAX - 1].rstrip() + "…"
-            try:
-                return open_request(title, severity)
-            except CommandError:
-                continue
+            for described in (description, ""):
+                try:
+                    return open_request(title, severity, described)
+                except CommandError:
+                    continue
         return open_request(f"Alert from {note.source_name}", severity)
 
     async def _flooded(self, ctx: Ctx, note: Notification, group: AlertGroup) -> Receipt:

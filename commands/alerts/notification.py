@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import urlsplit
+
+from commands.secrets import redact_url, secrets_in
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -62,3 +65,35 @@ class Notification:
         names = list(dict.fromkeys(a.name for a in self.alerts if a.name))
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         return (shown or self.group_key)[:200]
+
+
+def _withheld(value: str) -> str:
+    found = secrets_in(value) if value else []
+    return f"[withheld: it looks like {' and '.join(found)}]" if found else value
+
+
+def _safe_url(url: str) -> str:
+    """Kept as sent (a Prometheus graph link needs its query) unless it carries a password
+    or something that looks like a secret: then redacted."""
+    try:
+        has_password = urlsplit(url).password is not None
+    except ValueError:
+        has_password = True
+    return redact_url(url) if url and (has_password or secrets_in(url)) else url
+
+
+def withhold_secrets(note: Notification) -> Notification:
+    """The notification with every text that looks like a secret replaced by a note of what
+    it looked like: alert text reaches the channel, the timeline and the database, and
+    nothing secret is shown anywhere."""
+    alerts = tuple(
+        replace(
+            alert,
+            name=_withheld(alert.name),
+            summary=_withheld(alert.summary),
+            description=_withheld(alert.description),
+            url=_safe_url(alert.url),
+        )
+        for alert in note.alerts
+    )
+    return replace(note, alerts=alerts, title=_withheld(note.title))

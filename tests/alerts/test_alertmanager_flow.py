@@ -25,6 +25,7 @@ async def test_a_firing_group_opens_one_incident_with_its_acknowledgement_draft(
     assert incident.title == SUMMARY
     assert incident.severity == "sev1"  # severity="critical"
     assert incident.opened_by == "system:alertmanager"
+    assert incident.description == "db pool exhausted on replica pg-internal-3"  # internal
     assert incident.next_update_due_at is not None  # the public clock started at open
     await bot.screen.wait_for(r"S1 · ack draft for INC-1")
     (ack,) = await bot.statements()

@@ -80,3 +80,25 @@ async def test_the_severity_label_and_table_come_from_candor_config(
     generic = {**fixture("generic_firing"), "severity": "urgent"}  # in no table: the default
     await bot.post("generic", generic)
     assert [i.severity for i in await bot.incidents()] == ["sev1", "sev4"]
+
+
+async def test_a_secret_in_an_alert_is_withheld_everywhere(
+    alert_bot: BotFactory,
+) -> None:
+    bot = await alert_bot()
+    leaked = "token ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    body = {**fixture("generic_firing"), "title": f"Deploy bot failing: {leaked}"}
+    body["description"] = f"auth with {leaked} refused"
+    body["url"] = "https://ops:hunter2hunter2@uptime.internal/monitors/17"
+    _, answer = await bot.post("generic", body)
+    assert answer["received"][0]["outcome"] == "opened"
+    (incident,) = await bot.incidents()
+    assert incident.title == "[withheld: it looks like a GitHub token]"
+    assert incident.description == "[withheld: it looks like a GitHub token]"
+    await bot.runtime.desk.settle()
+    shown = "\n".join(bot.screen.lines)
+    assert "ghp_" not in shown and "withheld: it looks like a GitHub token" in shown
+    assert "hunter2" not in shown and "uptime.internal/monitors/17" in shown
+    async with bot.runtime.store.reading() as uow:
+        events = await uow.timeline.of_incident(incident.id or 0)
+    assert not any("ghp_" in e.text for e in events)
