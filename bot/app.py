@@ -232,7 +232,7 @@ async def start(
         refresh=timedelta(seconds=settings.hub_refresh_seconds),
         team_first=team_first,
     )
-    register_alerts(http_app, desk, alert_mapping, adapters, feeds, settings)
+    register_alerts(http_app, desk, alert_mapping, adapters, feeds, settings, metrics)
     await publishers.email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
     register_subscriptions(http_app, publishers.email.subscriptions)
     for adapter in adapters:

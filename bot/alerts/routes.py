@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
+from prometheus_client import Counter
 from pydantic import SecretStr
 
 from bot.alerts.paths import ALERTMANAGER_PATH, GENERIC_PATH, GRAFANA_PATH
@@ -41,12 +42,18 @@ def _authorized(request: web.Request, token: SecretStr) -> bool:
 
 class AlertRoutes:
     def __init__(
-        self, intake: AlertIntake, mapping: AlertMapping, placement: Placement, token: SecretStr
+        self,
+        intake: AlertIntake,
+        mapping: AlertMapping,
+        placement: Placement,
+        token: SecretStr,
+        counter: Counter,
     ) -> None:
         self.intake = intake
         self.mapping = mapping
         self.placement = placement
         self.token = token
+        self.counter = counter  # candor_alert_notifications{source, outcome}
 
     def register(self, app: web.Application) -> None:
         for path, source in (
@@ -54,35 +61,42 @@ class AlertRoutes:
             (GRAFANA_PATH, "grafana"),
             (GENERIC_PATH, "generic"),
         ):
-            app.router.add_post(path, self._route(READERS[source]))
+            app.router.add_post(path, self._route(source))
 
-    def _route(self, read: Reader) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _route(self, source: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
-            return await self._handle(request, read)
+            response, outcomes = await self._handle(request, READERS[source])
+            for outcome in outcomes:
+                self.counter.labels(source=source, outcome=outcome).inc()
+            return response
 
         return handle
 
-    async def _handle(self, request: web.Request, read: Reader) -> web.Response:
+    async def _handle(self, request: web.Request, read: Reader) -> tuple[web.Response, list[str]]:
         if not _authorized(request, self.token):
             log.warning("alerts: %s refused: bad or missing bearer token", request.path)
-            return _error(401, "bad or missing bearer token", **{"WWW-Authenticate": "Bearer"})
+            headers = {"WWW-Authenticate": "Bearer"}
+            return _error(401, "bad or missing bearer token", **headers), ["unauthorized"]
         try:
             notes = read(await request.read(), self.mapping)
         except PayloadError as error:
             log.info("alerts: %s refused: %s", request.path, error)
-            return _error(400, str(error))
+            return _error(400, str(error)), ["malformed"]
         place = await self.placement.place()
         if place is None:
-            return _error(503, "no chat platform to open incidents on", **{"Retry-After": "60"})
+            refusal = _error(503, "no chat platform to open incidents on", **{"Retry-After": "60"})
+            return refusal, ["unavailable"]
         try:
             receipts = [await self.intake.receive(note, place) for note in notes]
         except AlertsUnavailable as error:
             log.warning("alerts: %s not taken: %s", request.path, error)
-            return _error(503, str(error), **{"Retry-After": RETRY_AFTER})
+            return _error(503, str(error), **{"Retry-After": RETRY_AFTER}), ["unavailable"]
         except Exception:  # the database away, say: the sender retries; we log the cause
             ref = secrets.token_hex(4)
             log.exception("alerts: %s failed (ref %s)", request.path, ref)
-            return _error(503, f"not recorded (ref {ref}); retry", **{"Retry-After": RETRY_AFTER})
-        return web.json_response(
+            later = {"Retry-After": RETRY_AFTER}
+            return _error(503, f"not recorded (ref {ref}); retry", **later), ["unavailable"]
+        response = web.json_response(
             {"received": [{"outcome": r.outcome, "incident": r.incident} for r in receipts]}
         )
+        return response, [r.outcome for r in receipts]

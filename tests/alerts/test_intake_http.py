@@ -113,3 +113,21 @@ async def test_the_alert_routes_take_more_than_the_general_body_limit(
     assert (status, answer["received"][0]["outcome"]) == (200, "opened")
     async with bot.http.post(f"{bot.url}/status/subscribe", data=b"x" * 2048) as response:
         assert response.status == 413  # elsewhere HTTP_MAX_BODY still holds
+
+
+async def test_metrics_count_notifications_by_source_and_outcome(alert_bot: BotFactory) -> None:
+    bot = await alert_bot()
+    await bot.post("alertmanager", fixture("alertmanager_firing"))
+    await bot.post("alertmanager", fixture("alertmanager_firing"))
+    await bot.post("generic", fixture("generic_firing"), token="wrong")
+    await bot.post("grafana", None, raw=b"{")
+    admin = f"http://127.0.0.1:{bot.runtime.admin_port}/metrics"
+    async with bot.http.get(admin) as response:
+        scraped = await response.text()
+    for line in (
+        'candor_alert_notifications_total{outcome="opened",source="alertmanager"} 1.0',
+        'candor_alert_notifications_total{outcome="duplicate",source="alertmanager"} 1.0',
+        'candor_alert_notifications_total{outcome="unauthorized",source="generic"} 1.0',
+        'candor_alert_notifications_total{outcome="malformed",source="grafana"} 1.0',
+    ):
+        assert line in scraped
