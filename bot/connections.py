@@ -73,6 +73,11 @@ class ConnectionLimits:
     max_body: int = 1024 * 1024
     trusted_proxies: tuple[Network, ...] = ()
     priority_paths: frozenset[str] = PRIORITY_PATHS
+    # Paths whose bodies may be larger (or must be smaller) than max_body: the alert routes.
+    body_limits: tuple[tuple[str, int], ...] = ()
+
+    def max_body_for(self, path: str) -> int:
+        return next((limit for p, limit in self.body_limits if p == path), self.max_body)
 
     @property
     def reserve(self) -> int:
@@ -243,7 +248,8 @@ class ConnectionGuard:
             if not priority and proxied and self._proxied_in_flight[client] > limits.max_per_client:
                 return self.busy(client, request, "per-client limit reached")
             if proxied or request.body_exists:  # a clone costs a third of a hub answer
-                request = request.clone(remote=client, client_max_size=limits.max_body)
+                max_body = limits.max_body_for(request.path)
+                request = request.clone(remote=client, client_max_size=max_body)
             refusal = await self._read_body(request, client)
             return refusal or await handler(request)
         finally:
@@ -260,9 +266,10 @@ class ConnectionGuard:
         limits = self.limits
         if not request.body_exists or request.content_type == "multipart/form-data":
             return None
+        max_body = limits.max_body_for(request.path)
         try:
-            if (request.content_length or 0) > limits.max_body:
-                raise web.HTTPRequestEntityTooLarge(limits.max_body, request.content_length or 0)
+            if (request.content_length or 0) > max_body:
+                raise web.HTTPRequestEntityTooLarge(max_body, request.content_length or 0)
             async with asyncio.timeout(limits.body_timeout):
                 await request.read()
         except TimeoutError:
@@ -270,7 +277,7 @@ class ConnectionGuard:
             why = f"body not received within {limits.body_timeout:g}s"
         except web.HTTPRequestEntityTooLarge:
             response = web.Response(status=413, text="Request body too large.\n")
-            why = f"body over {limits.max_body} bytes"
+            why = f"body over {max_body} bytes"
         else:
             return None
         self.refused += 1

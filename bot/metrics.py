@@ -73,6 +73,13 @@ class Metrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.alert_notifications = Counter(
+            "candor_alert_notifications",
+            "Alert notifications per source and what came of them (opened, updated, "
+            "duplicate, attached, unauthorized, malformed, unavailable...).",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         for kind in REMINDER_KINDS:
             self.reminder_lag.labels(kind=kind)
         self.pauses = PauseWatch(self.registry)  # loop lag and collector stops

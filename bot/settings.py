@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.alerts.paths import ALERT_PATHS
 from bot.connections import ConnectionLimits, parse_networks
 from commands import ApprovalPolicy, AuthorityPolicy, parse_admins, parse_approvers, parse_required
 from storage.database_url import check_database_url
@@ -85,6 +86,11 @@ class Settings(BaseSettings):
     hub_refresh_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
     # The status page's name: its header, titles and feed.
     page_name: str = Field(default="Service status", min_length=1, max_length=80)
+    # Alert intake (bot/alerts): the bearer token (unset: the routes answer 404), the
+    # largest body they take, and how many incidents alerts may open an hour.
+    alerts_token: SecretStr | None = None
+    alerts_max_body: int = Field(default=4 * 1024 * 1024, ge=1024)
+    alerts_max_incidents_per_hour: int = Field(default=10, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +124,7 @@ class Settings(BaseSettings):
             keepalive_timeout=self.http_keepalive_timeout,
             max_body=self.http_max_body,
             trusted_proxies=parse_networks(split_list(self.trusted_proxies)),
+            body_limits=tuple((path, self.alerts_max_body) for path in ALERT_PATHS),
         )
 
     @field_validator("approvers", "admins", "approvals_required")

@@ -2,6 +2,9 @@
 import-linter contract in pyproject.toml keeps bot/ to this module). Inside
 the core, modules import each other by their full paths."""
 
+from commands.alerts.intake import AlertIntake, AlertsUnavailable, Receipt
+from commands.alerts.mapping import AlertMapping, parse_alert_mapping
+from commands.alerts.notification import FIRING, RESOLVED, SOURCE_NAMES, Alert, Notification
 from commands.approval.phrases import ChecklistPhrases
 from commands.approval.policy import (
     EMOJI_ALIASES,
@@ -78,13 +81,20 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "DURATION_HELP",
     "EMOJI_ALIASES",
+    "FIRING",
     "KIND_LABELS",
     "OPEN_STATES",
+    "RESOLVED",
     "SEVERITIES",
+    "SOURCE_NAMES",
     "TEMPLATE_NAMES",
     "TITLE_MAX",
     "VERBS",
     "Actor",
+    "Alert",
+    "AlertIntake",
+    "AlertMapping",
+    "AlertsUnavailable",
     "Amendable",
     "ApprovalPolicy",
     "AuthorityPolicy",
@@ -114,11 +124,13 @@ __all__ = [
     "Message",
     "MessageRef",
     "NewChannel",
+    "Notification",
     "NullTimer",
     "PolicyError",
     "PublicRecord",
     "Publication",
     "Reaction",
+    "Receipt",
     "Reply",
     "ShiftedClock",
     "Strong",
@@ -140,6 +152,7 @@ __all__ = [
     "open_request",
     "parse",
     "parse_admins",
+    "parse_alert_mapping",
     "parse_approvers",
     "parse_duration",
     "parse_required",

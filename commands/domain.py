@@ -30,6 +30,19 @@ NAME_MAX = 100  # statements.signer
 CHANNEL_NAME_MAX = 80  # Slack's limit; Discord allows 100
 
 
+# A system actor (an alert source that opened an incident) has an id no platform gives a
+# person: it holds no role, is never invited or mentioned, and never counts as an approver.
+SYSTEM_PREFIX = "system:"
+# The public words for an incident whose title came from an alert (internal text), in the
+# drafts the bot writes for it and in the title a statement carries until someone renames it.
+NEUTRAL_TITLE = "some of our services"
+PUBLIC_ALERT_TITLE = "Service disruption"
+
+
+def is_system(user_id: str) -> bool:
+    return user_id.startswith(SYSTEM_PREFIX)
+
+
 def incident_ref(number: int) -> str:
     return f"INC-{number}"
 

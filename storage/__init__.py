@@ -1,6 +1,7 @@
 """Persistence: SQLModel tables, the async Store and its unit of work."""
 
 from storage.models import (
+    AlertGroup,
     Approval,
     AppSecret,
     Delivery,
@@ -22,6 +23,7 @@ from storage.store import Store, in_unit_of_work
 
 __all__ = [
     "OPEN_STATES",
+    "AlertGroup",
     "AppSecret",
     "Approval",
     "Delivery",

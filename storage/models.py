@@ -264,3 +264,29 @@ class AppSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class AlertGroup(SQLModel, table=True):
+    """An alert group (Alertmanager's groupKey, a Grafana rule, a generic key) and the
+    incident its alerts go to. ``active_key`` is set while that incident is open and is
+    unique, so two notifications racing for a new group open one incident, not two."""
+
+    __tablename__ = "alert_groups"
+    __table_args__ = (UniqueConstraint("active_key", name="uq_alert_groups_active_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, index=True)  # sha256 of source and group key
+    label: str = Field(max_length=200)  # the group as people know it (alertname, rule)
+    active_key: str | None = Field(default=None, max_length=64)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    opened_incident: bool = False  # this group's alerts opened its incident
+    flooded: bool = False  # attached to another group's incident by the hourly limit
+    firing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notifications: int = 0
+    # The last notification taken (commands.alerts.notification.Notification.digest): a
+    # retry or a re-send of it changes nothing.
+    last_digest: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    resolved_at: datetime | None = _ts()  # every alert of the group resolved

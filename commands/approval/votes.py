@@ -17,7 +17,7 @@ from commands.approval.checklist import blocking_problems, secrets_in
 from commands.approval.policy import APPROVE, REJECT
 from commands.authority import permit
 from commands.context import Ctx
-from commands.domain import incident_ref, statement_ref
+from commands.domain import PUBLIC_ALERT_TITLE, incident_ref, is_system, statement_ref
 from commands.errors import InvalidTransition, NotAllowed
 from commands.grammar.times import promise_from
 from commands.ports import Line, Mention, Message, Reply, Segment, Strong, text
@@ -55,6 +55,16 @@ async def _ignore(ctx: Ctx, incident: Incident, ballot: Ballot, reason: str) -> 
     )
 
 
+async def _public_title(ctx: Ctx, incident: Incident) -> str:
+    """An alert's wording is internal: an incident an alert opened is shown to the public
+    under a neutral title until a person names it (`/incident rename`)."""
+    if not is_system(incident.opened_by) or incident.id is None:
+        return incident.title
+    events = await ctx.uow.timeline.of_incident(incident.id)
+    renamed = any(event.kind == "renamed" for event in events)
+    return incident.title if renamed else PUBLIC_ALERT_TITLE
+
+
 async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
     """Apply one vote (or its withdrawal) under the approval policy."""
     statement, ref = ballot.statement, statement_ref(ballot.statement.number)
@@ -72,7 +82,7 @@ async def cast(ctx: Ctx, incident: Incident, ballot: Ballot) -> Reply:
     roles = await quorum.roles_of(ctx.uow, incident.id)
     policy = ctx.deps.approval
     eligible = policy.is_eligible(ctx.actor, roles, ctx.groups)
-    if not eligible and not permit.is_admin(ctx):
+    if is_system(ctx.actor.user_id) or (not eligible and not permit.is_admin(ctx)):
         return await _ignore(
             ctx, incident, ballot, f"you are not an approver (approvers: {policy.describe()})."
         )
@@ -186,7 +196,8 @@ async def _tally(ctx: Ctx, incident: Incident, statement: Statement, heard: Hear
         StatementState.APPROVED,
         row=statement,
         approved_at=ctx.now,
-        public_title=incident.title,
+        public_title=await _public_title(ctx, incident),
+        signer=statement.signer or ctx.actor.name or ctx.actor.user_id,  # see create_statement
         public_severity=incident.severity,
         public_state=public_facts.carried_state(statement, incident, told),
         promised_next_update_at=promise_from(

@@ -6,12 +6,12 @@ timeline line that records it: a team reviewing the incident sees who tried what
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from commands.approval.quorum import authors_of, roles_of
 from commands.authority.rules import ANYONE, APPROVERS
 from commands.context import Ctx
-from commands.domain import incident_ref
+from commands.domain import COMMANDER, incident_ref
 from commands.grammar import requests as rq
 from commands.ports import Reply, text
 
@@ -22,6 +22,12 @@ async def _authors(ctx: Ctx, request: rq.Request) -> Collection[str]:
     assert ctx.incident.id is not None
     statement = await ctx.uow.statements.by_number(ctx.incident.id, request.number)
     return await authors_of(ctx.uow, statement) if statement is not None else ()
+
+
+def _takes_command(request: rq.Request, roles: Mapping[str, str]) -> bool:
+    return (
+        isinstance(request, rq.AssignRole) and request.role == COMMANDER and COMMANDER not in roles
+    )
 
 
 def is_admin(ctx: Ctx) -> bool:
@@ -37,6 +43,8 @@ async def refusal(ctx: Ctx, request: rq.Request, verb: str) -> Reply | None:
         return None  # approvals are judged vote by vote, with the ballot on the timeline
     incident = ctx.incident
     roles = await roles_of(ctx.uow, incident.id) if incident and incident.id else {}
+    if _takes_command(request, roles) and incident is not None:
+        return None  # nobody commands (an alert opened it): whoever takes command first
     self_grant = (
         isinstance(request, rq.AssignRole)
         and request.user_id == ctx.actor.user_id

@@ -7,13 +7,20 @@ import logging
 from commands import effects, render
 from commands.approval import quorum
 from commands.context import Ctx
-from commands.domain import COMMANDER, OPEN_STATES, RESOLVED, incident_ref
+from commands.domain import (
+    COMMANDER,
+    NEUTRAL_TITLE,
+    OPEN_STATES,
+    RESOLVED,
+    incident_ref,
+    is_system,
+)
 from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.times import format_time, relative
 from commands.handlers.opening import Opening
 from commands.handlers.statements import create_statement
-from commands.ports import Line, Mention, Message, Reply, Strong, text
+from commands.ports import Line, Mention, Message, Reply, Segment, Strong, text
 from commands.record.loading import load_record
 from commands.record.wording import status_lines
 from commands.required import require
@@ -45,10 +52,13 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
             cadence_minutes=int(ctx.deps.cadence.every[req.severity].total_seconds() // 60),
         )
     )
-    commander = req.commander_id or actor.user_id
-    await uow.roles.assign(
-        require(incident.id, "incident id"), COMMANDER, commander, actor.user_id, now
-    )
+    # An alert (a system actor) opens without a commander: the first person to take
+    # command does (commands.authority.permit).
+    commander = req.commander_id or (None if is_system(actor.user_id) else actor.user_id)
+    if commander is not None:
+        await uow.roles.assign(
+            require(incident.id, "incident id"), COMMANDER, commander, actor.user_id, now
+        )
     await ctx.note(
         incident,
         "opened",
@@ -58,7 +68,9 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     await clockrules.start(uow, ctx.deps, incident, now)
     ctx.incident = incident
     _after_open(ctx, incident, commander)  # channel set up before the ack draft is posted
-    ack = await create_statement(ctx, incident, template="ack")
+    # An alert's title is internal wording: its acknowledgement names no part of it.
+    neutral = NEUTRAL_TITLE if is_system(actor.user_id) else None
+    ack = await create_statement(ctx, incident, template="ack", title=neutral)
     due = require(incident.next_update_due_at, "next update due time")
     return Reply(
         text(
@@ -73,11 +85,13 @@ async def open_incident(ctx: Ctx, req: rq.OpenIncident) -> Reply:
     )
 
 
-def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
+def _after_open(ctx: Ctx, incident: Incident, commander: str | None) -> None:
     deps, chat = ctx.deps, ctx.chat
     incident_id = require(incident.id, "incident id")
-    members = list(dict.fromkeys([ctx.actor.user_id, commander]))
-    ctx.later(lambda: chat.invite(incident.channel_id, members), "invite the team")
+    people = [ctx.actor.user_id, commander]
+    members = list(dict.fromkeys(p for p in people if p is not None and not is_system(p)))
+    if members:
+        ctx.later(lambda: chat.invite(incident.channel_id, members), "invite the team")
     ctx.later(lambda: effects.refresh_summary(deps, incident_id), "post summary")
     feed = deps.feeds.get(incident.platform)
     if feed:
@@ -87,7 +101,7 @@ def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
                     "🚨 ",
                     Strong(f"{incident_ref(incident.number)} · {incident.title}"),
                     f" ({incident.severity.upper()}) opened by ",
-                    Mention(ctx.actor.user_id),
+                    _opener(ctx),
                     f" — join #{incident.channel_name}",
                 ),
             )
@@ -95,6 +109,13 @@ def _after_open(ctx: Ctx, incident: Incident, commander: str) -> None:
         ctx.later(
             lambda: effects.say(deps, incident.platform, feed, announcement), "announce in feed"
         )
+
+
+def _opener(ctx: Ctx) -> Segment:
+    """A person is mentioned; an alert source is named (it has no account to ping)."""
+    if is_system(ctx.actor.user_id):
+        return ctx.actor.name or "an alert"
+    return Mention(ctx.actor.user_id)
 
 
 async def show_status(ctx: Ctx, req: rq.ShowStatus) -> Reply:

@@ -7,7 +7,7 @@ import hashlib
 from commands import effects
 from commands.approval import votes as approvals
 from commands.context import Ctx
-from commands.domain import OPEN_STATES, incident_ref, statement_ref
+from commands.domain import OPEN_STATES, incident_ref, is_system, statement_ref
 from commands.errors import InvalidTransition
 from commands.grammar import requests as rq
 from commands.grammar.templates import render
@@ -23,12 +23,14 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _from_template(ctx: Ctx, incident: Incident, name: str) -> tuple[str, str, bool]:
+def _from_template(
+    ctx: Ctx, incident: Incident, name: str, title: str | None = None
+) -> tuple[str, str, bool]:
     template = ctx.deps.templates[name]
     summary = incident.resolution_summary or ""
     body = render(
         template,
-        title=incident.title,
+        title=title or incident.title,
         state=incident.state,
         next_update=format_time(ctx.now + cadence(incident), ctx.now),
         hub_link=ctx.deps.hub_url(incident) or "",
@@ -50,12 +52,15 @@ async def create_statement(
     template: str | None = None,
     body: str | None = None,
     kind: str | None = None,
+    title: str | None = None,
 ) -> Statement:
     """Store a new draft (revision 1) and post it for votes after commit. Free text is an
-    update while the incident is open, a resolution after, unless ``kind`` says otherwise."""
+    update while the incident is open, a resolution after, unless ``kind`` says otherwise.
+    ``title`` words the template's ``{title}`` when the incident's own title is internal
+    (an alert's summary)."""
     incident_id = require(incident.id, "incident id")
     if template is not None:
-        body, kind, preapproved = _from_template(ctx, incident, template)
+        body, kind, preapproved = _from_template(ctx, incident, template, title)
     else:
         body = require(body, "the text of a free-text statement")
         kind = kind or ("update" if incident.state in OPEN_STATES else "resolution")
@@ -72,7 +77,8 @@ async def create_statement(
         revision=1,
         body=body,
         content_hash=content_hash(body),
-        signer=ctx.actor.name or ctx.actor.user_id,
+        # Words an alert source drafted are signed by the person who approves them.
+        signer=None if is_system(ctx.actor.user_id) else ctx.actor.name or ctx.actor.user_id,
         created_at=ctx.now,
         promised_next_update_at=promised_update(body, ctx.now),
     )

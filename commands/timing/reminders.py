@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from commands import effects
 from commands.approval import quorum
 from commands.context import Deps
-from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref
+from commands.domain import COMMANDER, COMMS, OPEN_STATES, incident_ref, is_system
 from commands.grammar.times import format_duration, format_time
-from commands.ports import ChannelPing, Line, Mention, Message
+from commands.ports import ChannelPing, Line, Mention, Message, Segment
 from storage import Incident, Reminder, Task, TimelineEvent, UnitOfWork
 
 UPDATE, TASK, ETA = "update", "task", "eta"
@@ -101,6 +101,15 @@ def _target(roles: dict[str, str], incident: Incident) -> str:
     return roles.get(COMMS) or roles.get(COMMANDER) or incident.opened_by
 
 
+def _person(user_id: str, nobody: str) -> Segment:
+    """A person is mentioned. An incident an alert opened has nobody in its roles until
+    someone takes command: the fallback is the alert source, which has no account."""
+    return nobody if is_system(user_id) else Mention(user_id)
+
+
+TAKE_COMMAND = "Whoever takes command (`/incident assign commander @you`):"
+
+
 def _update_message(
     step: int, incident: Incident, roles: dict[str, str], due: datetime, now: datetime
 ) -> tuple[Line, str]:
@@ -116,7 +125,7 @@ def _update_message(
         return (
             (
                 "⏰ ",
-                Mention(owner),
+                _person(owner, TAKE_COMMAND),
                 f" the next public update for {ref} is due at "
                 f"{format_time(due, now)} (in {format_duration(due - now)}). "
                 "Draft it now: `/incident draft holding` — “still working on it” is an update.",
@@ -127,7 +136,7 @@ def _update_message(
         return (
             (
                 "⏰ ",
-                Mention(owner),
+                _person(owner, TAKE_COMMAND),
                 f" a public update for {ref} is due now. "
                 "`/incident draft holding` gives you approved wording.",
             ),
@@ -138,9 +147,9 @@ def _update_message(
         return (
             (
                 "⚠️ ",
-                Mention(commander),
+                _person(commander, TAKE_COMMAND),
                 f" the public update for {ref} is {late} overdue (comms: ",
-                Mention(owner),
+                _person(owner, "unassigned"),
                 "). The public has heard nothing ",
                 since,
                 ".",

@@ -1,5 +1,6 @@
 """Queries, grouped by aggregate, used inside one unit of work."""
 
+from storage.repos.alert_groups import AlertGroups
 from storage.repos.deliveries import Deliveries
 from storage.repos.events import ProcessedEvents
 from storage.repos.incidents import Incidents, Roles, Tasks
@@ -11,6 +12,7 @@ from storage.repos.timeline import Timeline
 from storage.repos.unit_of_work import UnitOfWork
 
 __all__ = [
+    "AlertGroups",
     "AppSecrets",
     "Deliveries",
     "EmailSends",

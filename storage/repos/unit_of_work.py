@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.repos._base import TIMERS_CHANGED
+from storage.repos.alert_groups import AlertGroups
 from storage.repos.deliveries import Deliveries
 from storage.repos.events import ProcessedEvents
 from storage.repos.incidents import Incidents, Roles, Tasks
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.subscribers = Subscribers(session)
         self.email_sends = EmailSends(session)
         self.secrets = AppSecrets(session)
+        self.alert_groups = AlertGroups(session)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._on_rollback: list[Callable[[], Awaitable[None]]] = []
 

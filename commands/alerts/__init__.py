@@ -1,0 +1,1 @@
+"""Alerts open incidents: the platform-neutral part (bot/alerts reads the payloads)."""
