@@ -5,6 +5,8 @@ A new platform is one folder under ``bot/`` and one line in ``PLATFORMS``."""
 
 from __future__ import annotations
 
+import contextlib
+
 from bot.adapters import Adapter, DestinationKind, StartOptions
 from bot.console.adapter import ConsoleAdapter
 from bot.discord.runtime import DiscordAdapter
@@ -24,12 +26,18 @@ HUB_PLACE = "the status page"
 
 async def build_adapters(settings: Settings, options: StartOptions) -> list[Adapter]:
     """The platforms the settings ask for, in registry order, each checked before the next."""
-    adapters = []
-    for platform in PLATFORMS.values():
-        adapter = platform.build(settings, options)
-        if adapter is not None:
-            await adapter.check()
-            adapters.append(adapter)
+    adapters: list[Adapter] = []
+    try:
+        for platform in PLATFORMS.values():
+            adapter = platform.build(settings, options)
+            if adapter is not None:
+                await adapter.check()
+                adapters.append(adapter)
+    except BaseException:  # a later platform refused: those already built let go too
+        for built in adapters:
+            with contextlib.suppress(Exception):
+                await built.stop()
+        raise
     return adapters
 
 

@@ -10,14 +10,14 @@
 - ``retry_delivery`` / ``list_deliveries``: the operator's outbox tools (CLI).
 - ``suggest``: choices while an argument is typed (Discord autocomplete).
 - ``prefill``: what a form opens with (a draft's wording to edit, a template's text).
+
+``run_due``, ``settle``, ``stop``, ``start`` and the outbox tools are ``commands.upkeep``'s.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from commands import forms
 from commands.approval import votes as approvals
@@ -25,8 +25,9 @@ from commands.approval.policy import APPROVE, REJECT, normalise_emoji
 from commands.authority import permit
 from commands.authority.groups import groups_of
 from commands.authority.rules import ANYONE
-from commands.context import Ctx, Deps, Preparation
+from commands.context import Ctx, Preparation
 from commands.errors import CommandError, DuplicateEvent
+from commands.failures import chat_refused, crash_reply, error_reply
 from commands.forms import FormText
 from commands.grammar import requests as rq
 from commands.grammar import suggest as suggestions
@@ -34,10 +35,8 @@ from commands.grammar.command_line import parse
 from commands.grammar.forms import FormAsk
 from commands.grammar.verbs import VERBS, Verb, verb_of
 from commands.ports import Actor, ChannelRef, ChatError, Reply, text
-from commands.publishing import deliveries, outbox
-from commands.publishing.couriers import Couriers
 from commands.required import require
-from commands.timing import firing
+from commands.upkeep import Upkeep
 from storage import Incident, UnitOfWork
 
 log = logging.getLogger("candor.desk")
@@ -55,36 +54,8 @@ class Reaction:
     event_key: str | None = None
 
 
-def _error_reply(error: CommandError) -> Reply:
-    return Reply(text(*str(error).split("\n")), ephemeral=True, is_error=True)
-
-
-def _chat_refused(error: ChatError) -> Reply:
-    log.warning("chat platform refused: %s", error.reason)
-    return Reply(
-        text(
-            f"The chat platform refused: {error.reason}. Nothing was changed; "
-            "fix that and try again."
-        ),
-        ephemeral=True,
-        is_error=True,
-    )
-
-
-def _crash_reply() -> Reply:
-    ref = secrets.token_hex(4)
-    log.exception("unexpected error (ref %s)", ref)
-    return Reply(
-        text(f"Something went wrong (ref {ref}). Nothing was changed; please try again."),
-        ephemeral=True,
-        is_error=True,
-    )
-
-
-class Desk:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-        self.couriers = Couriers(lambda delivery_id: outbox.deliver(deps, delivery_id), self._sent)
+class Desk(Upkeep):
+    """Commands, votes, forms and suggestions; the timer's work is ``Upkeep``'s."""
 
     async def handle_text(
         self, line: str, actor: Actor, channel: ChannelRef, *, event_key: str | None = None
@@ -92,7 +63,7 @@ class Desk:
         try:
             command = parse(line, self.deps.severity_words)
         except CommandError as error:
-            return _error_reply(error)
+            return error_reply(error)
         return await self.handle(command, actor, channel, event_key=event_key)
 
     async def handle(
@@ -130,11 +101,11 @@ class Desk:
                 text("That was already handled."), ephemeral=True, is_error=True, duplicate=True
             )
         except CommandError as error:
-            return _error_reply(error)
+            return error_reply(error)
         except ChatError as error:
-            return _chat_refused(error)
+            return chat_refused(error)
         except Exception:
-            return _crash_reply()
+            return crash_reply()
         if timers_changed:  # new reminders or deliveries: the timer may be due sooner
             await self.rearm()
         return reply
@@ -219,9 +190,9 @@ class Desk:
                 refused = await permit.refusal(ctx, request, verb.name)
                 return refused or await forms.prefill(ctx, ask)
         except CommandError as error:
-            return _error_reply(error)
+            return error_reply(error)
         except Exception:
-            return _crash_reply()
+            return crash_reply()
 
     async def react(self, reaction: Reaction) -> Reply | None:
         """A reaction on a draft message is a vote; any other reaction is ignored."""
@@ -257,11 +228,11 @@ class Desk:
                 text("That was already handled."), ephemeral=True, is_error=True, duplicate=True
             )
         except CommandError as error:
-            return _error_reply(error)
+            return error_reply(error)
         except ChatError as error:
-            return _chat_refused(error)
+            return chat_refused(error)
         except Exception:
-            return _crash_reply()
+            return crash_reply()
         if uow.timers_changed:  # new reminders or deliveries: the timer may be due sooner
             await self.rearm()
         return reply
@@ -299,55 +270,6 @@ class Desk:
             )
         return found
 
-    async def run_due(self) -> int:
-        """Fire due reminders, hand due deliveries to their couriers, then re-arm the
-        timer. Returns how much was dealt with (the timer runs again at once only after
-        progress). Never waits for a destination: each courier re-arms as it goes."""
-        handled = await firing.fire_due(self.deps)
-        handled += await outbox.deliver_due(self.deps, self.couriers)
-        await self.rearm()
-        return handled
-
-    async def settle(self) -> int:
-        """``run_due``, then wait until every delivery handed out has been attempted."""
-        handled = await self.run_due()
-        await self.couriers.idle()
-        return handled
-
-    async def stop(self, grace: float = 0.0) -> None:
-        """Stop delivering: attempts under way get ``grace`` seconds, then are cancelled
-        (their leases lapse and whoever leads retries them); the queues stay pending."""
-        await self.couriers.stop(grace)
-
-    async def _sent(self, destination_key: str) -> None:
-        """After each attempt: the first destination's turn frees the statement for the
-        others; the attempt may have set a retry time."""
-        if destination_key == outbox.first_destination(self.deps):
-            await outbox.dispatch(self.deps, self.couriers)
-        await self.rearm()
-
-    async def rearm(self) -> None:
-        held = self.couriers.held
-        async with self.deps.store.reading() as uow:
-            next_reminder, next_delivery, oldest_claim = await uow.timers.next_times()
-            if next_delivery is not None and held:  # those the couriers hold are on their way
-                next_delivery = await outbox.next_unheld(uow, held, self.deps.clock.now())
-        times = [next_reminder, next_delivery]
-        if oldest_claim is not None:  # wake when that lease runs out, in case its sender died
-            times.append(oldest_claim + outbox.STALE_SENDING)
-        upcoming = [t for t in times if t is not None]
-        if upcoming:
-            self.deps.timer.wake_at(min(upcoming))
-
-    async def retry_delivery(self, delivery_id: int, by: str = "operator") -> Reply:
-        """Queue a failed delivery again (``candor deliveries retry <id>``)."""
-        try:
-            message = await deliveries.retry(self.deps, delivery_id, by)
-        except CommandError as error:
-            return _error_reply(error)
-        await self.rearm()
-        return Reply(message)
-
     async def suggest(
         self,
         channel: ChannelRef,
@@ -362,20 +284,3 @@ class Desk:
         except Exception:
             log.exception("suggestions failed")
             return []
-
-    async def list_deliveries(self, *, failed_only: bool = False) -> Reply:
-        return Reply(await deliveries.listing(self.deps, failed_only=failed_only))
-
-    async def start(self) -> None:
-        """After a restart: deliveries a dead process left mid-send go back to the queue,
-        and the timer is armed for whatever is due (overdue work fires at once). Couriers
-        left from an earlier term (a replica elected again) are stopped first: what they
-        held is in the database, and is handed out afresh."""
-        await self.couriers.stop()
-        now = self.deps.clock.now()
-        async with self.deps.store.unit_of_work() as uow:
-            released = await uow.deliveries.release_stale(now - outbox.STALE_SENDING)
-            await uow.events.forget_before(now - timedelta(days=1))
-        if released:
-            log.info("re-queued %d deliveries left in flight by a previous run", released)
-        await self.rearm()

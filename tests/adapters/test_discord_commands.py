@@ -126,3 +126,36 @@ async def test_open_says_which_permission_the_bot_lacks_and_creates_nothing(
         assert len(bot.fake.channels(GUILD)) == channels
         list_ = await bot.slash("list")
         assert "No open incidents" in bot.answer(list_)
+
+
+async def test_a_rejected_discord_token_lets_go_of_slack_too(
+    database_url: str, clock: FakeClock, monkeypatch: Any, caplog: Any
+) -> None:
+    """Slack checked and built, then Discord refuses: the start stops with Discord's line,
+    and Slack's connections are closed (no "Unclosed connector" after the message)."""
+    import gc
+
+    import pytest
+
+    from bot.app import StartupError, start
+    from tests.adapters.discord_bot import point_at_fake, settings
+    from tests.fakes.discord import FakeDiscord
+    from tests.fakes.slack import FakeSlack
+
+    async with FakeSlack() as slack, FakeDiscord("the-installed-token") as fake:
+        point_at_fake(monkeypatch)
+        both = settings(
+            fake,
+            database_url,
+            slack_bot_token="xoxb-test",
+            slack_signing_secret="signing-secret",
+            slack_api_url=slack.base_url,
+        )
+        with pytest.raises(StartupError) as refused:
+            await start(both, clock=clock)
+        assert [call.method for call in slack.calls] == ["auth.test"]  # Slack was built first
+    said = str(refused.value)
+    del refused  # its traceback holds the adapters; let them be collected now
+    gc.collect()
+    assert said == "Discord: DISCORD_BOT_TOKEN was rejected."
+    assert "Unclosed" not in caplog.text
