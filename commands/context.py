@@ -134,3 +134,25 @@ class Preparation(Protocol):
     async def release(self, uow: UnitOfWork, channel: ChannelRef, reserved: Any) -> None: ...
 
     async def abandon(self, deps: Deps, made: Any) -> None: ...
+
+
+async def give_back(
+    deps: Deps,
+    prepare: Preparation,
+    channel: ChannelRef,
+    reserved: Any,
+    made: Any,
+    event_key: str | None = None,
+) -> None:
+    """Undo a preparation whose work did not follow: release what it reserved (and the
+    event key, so the platform's redelivery may try again), and mark what its call made.
+    Never raises: a reservation that cannot be released lapses with the day's event keys."""
+    try:
+        async with deps.store.unit_of_work() as uow:
+            await prepare.release(uow, channel, reserved)
+            if event_key is not None:
+                await uow.events.forget(event_key)
+    except Exception:
+        log.exception("could not give back what a failed command reserved")
+    if made is not None:
+        await prepare.abandon(deps, made)

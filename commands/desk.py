@@ -25,7 +25,7 @@ from commands.approval.policy import APPROVE, REJECT, normalise_emoji
 from commands.authority import permit
 from commands.authority.groups import groups_of
 from commands.authority.rules import ANYONE
-from commands.context import Ctx, Preparation
+from commands.context import Ctx, give_back
 from commands.errors import CommandError, DuplicateEvent
 from commands.failures import chat_refused, crash_reply, error_reply
 from commands.forms import FormText
@@ -151,29 +151,9 @@ class Desk(Upkeep):
                 await prepare.release(uow, channel, reserved)
                 reply = await verb.handler(ctx, command.request)
         except BaseException:
-            await self._undo(prepare, channel, reserved, made, event_key)
+            await give_back(self.deps, prepare, channel, reserved, made, event_key)
             raise
         return reply, uow.timers_changed
-
-    async def _undo(
-        self,
-        prepare: Preparation,
-        channel: ChannelRef,
-        reserved: object,
-        made: object,
-        event_key: str | None,
-    ) -> None:
-        """Give back what a failed prepared verb reserved (its event key too, so the
-        platform's redelivery may try again), and mark what its call made."""
-        try:
-            async with self.deps.store.unit_of_work() as uow:
-                await prepare.release(uow, channel, reserved)
-                if event_key is not None:
-                    await uow.events.forget(event_key)
-        except Exception:  # the reservation lapses with the day's event keys
-            log.exception("could not give back what a failed command reserved")
-        if made is not None:
-            await prepare.abandon(self.deps, made)
 
     async def prefill(self, ask: FormAsk, actor: Actor, channel: ChannelRef) -> FormText | Reply:
         """What a form opens with (``commands.forms``), when ``actor`` may run its verb

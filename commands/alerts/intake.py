@@ -21,7 +21,7 @@ from datetime import timedelta
 from commands.alerts import wording
 from commands.alerts.mapping import AlertMapping
 from commands.alerts.notification import Notification, withhold_secrets
-from commands.context import Ctx
+from commands.context import Ctx, give_back
 from commands.desk import Desk
 from commands.domain import (
     NEUTRAL_TITLE,
@@ -108,14 +108,14 @@ class AlertIntake:
                     receipt = await self._new_group(ctx, note)
                 else:
                     receipt = await self._update(ctx, group, require(incident, "incident"), note)
-        except ChatError as error:
-            await self._give_back(place, opening)
-            raise AlertsUnavailable(f"the chat platform refused: {error.reason}") from error
-        except BaseException:
-            await self._give_back(place, opening)
+        except BaseException as error:
+            if opening is not None:
+                await give_back(deps, CHANNEL_FIRST, place, opening.number, opening)
+            if isinstance(error, ChatError):
+                raise AlertsUnavailable(f"the chat platform refused: {error.reason}") from error
             raise
         if opening is not None and ctx.prepared is not None:  # raced: another took the group
-            await self._give_back(place, opening)
+            await give_back(deps, CHANNEL_FIRST, place, opening.number, opening)
         if uow.timers_changed:
             await self.desk.rearm()
         return receipt
@@ -145,24 +145,8 @@ class AlertIntake:
         try:
             return await CHANNEL_FIRST.call(deps, place, request, number)
         except BaseException:
-            await self._give_back(place, None, number)
+            await give_back(deps, CHANNEL_FIRST, place, number, None)
             raise
-
-    async def _give_back(
-        self, place: ChannelRef, opening: Opening | None, number: int | None = None
-    ) -> None:
-        """The number a failed or unneeded opening reserved, and its channel (marked)."""
-        number = opening.number if opening is not None else number
-        if number is None:
-            return
-        deps = self.desk.deps
-        try:
-            async with deps.store.unit_of_work() as uow:
-                await CHANNEL_FIRST.release(uow, place, number)
-        except Exception:
-            log.exception("could not give back incident number %s", number)
-        if opening is not None:
-            await CHANNEL_FIRST.abandon(deps, opening)
 
     async def _open_group(
         self, ctx: Ctx, note: Notification

@@ -34,8 +34,15 @@ class ChannelFirst:
     """The ``Preparation`` of ``open``."""
 
     async def reserve(self, ctx: Ctx, request: rq.OpenIncident) -> int:
-        where = ctx.channel
-        return await ctx.uow.incidents.reserve_number(where.platform, where.workspace_id, ctx.now)
+        """The next incident number, held while the channel is made: a key among the
+        processed events, so two opens racing never pick the same one and a failed open
+        gives it back. A process that dies mid-open leaves a gap of one number, for the
+        day the event keys are kept."""
+        where, uow = ctx.channel, ctx.uow
+        number = await uow.incidents.next_number(where.platform, where.workspace_id)
+        while not await uow.events.first_time(_held(where, number), ctx.now):
+            number += 1
+        return number
 
     async def call(
         self, deps: Deps, channel: ChannelRef, request: rq.OpenIncident, reserved: int
@@ -48,7 +55,7 @@ class ChannelFirst:
         return Opening(channel.platform, reserved, made)
 
     async def release(self, uow: UnitOfWork, channel: ChannelRef, reserved: int) -> None:
-        await uow.incidents.release_number(channel.platform, channel.workspace_id, reserved)
+        await uow.events.forget(_held(channel, reserved))
 
     async def abandon(self, deps: Deps, made: Opening) -> None:
         """The incident could not be saved after its channel was made: say so in the
@@ -66,6 +73,10 @@ class ChannelFirst:
             )
         except Exception:
             log.exception("could not mark the orphaned channel #%s", name)
+
+
+def _held(where: ChannelRef, number: int) -> str:
+    return f"incident-number:{where.platform}:{where.workspace_id}:{number}"
 
 
 CHANNEL_FIRST = ChannelFirst()

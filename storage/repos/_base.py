@@ -26,10 +26,11 @@ class Repo:
         await self.session.flush()
 
 
-def locked(query: _Query) -> _Query:
+def locked(query: _Query, of: Any = None) -> _Query:
     """SELECT ... FOR UPDATE whose result overwrites an object this session already
-    loaded: the row as locked (perhaps just changed by another transaction), not a stale copy."""
-    return query.with_for_update().execution_options(populate_existing=True)
+    loaded: the row as locked (perhaps just changed by another transaction), not a stale copy.
+    ``of``: in a join, the table whose rows are locked (the others are only read)."""
+    return query.with_for_update(of=of).execution_options(populate_existing=True)
 
 
 def dialect_insert(session: AsyncSession) -> Any:

@@ -6,16 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from storage.models import Incident, ProcessedEvent, RoleAssignment, Statement, Task
-from storage.repos._base import Repo, dialect_insert, locked, rowcount
+from storage.models import Incident, RoleAssignment, Statement, Task
+from storage.repos._base import Repo, locked
 from storage.states import OPEN_STATES, StatementState
-
-
-def _reservation(platform: str, workspace_id: str, number: int) -> str:
-    return f"incident-number:{platform}:{workspace_id}:{number}"
 
 
 class Incidents(Repo):
@@ -28,26 +24,6 @@ class Incidents(Repo):
             Incident.platform == platform, Incident.workspace_id == workspace_id
         )
         return int((await self.session.exec(query)).one() or 0) + 1
-
-    async def reserve_number(self, platform: str, workspace_id: str, now: datetime) -> int:
-        """The next incident number, held while an ``open`` makes its channel outside any
-        transaction: two opens racing never pick the same one, and a failed open gives
-        it back (``release_number``). The hold is a key among the processed events, so a
-        process that dies mid-open leaves a gap of one number for a day at most."""
-        number = await self.next_number(platform, workspace_id)
-        while True:
-            claim = (
-                dialect_insert(self.session)(ProcessedEvent)
-                .values(key=_reservation(platform, workspace_id, number), at=now)
-                .on_conflict_do_nothing()
-            )
-            if rowcount(await self.session.exec(claim)) == 1:
-                return number
-            number += 1
-
-    async def release_number(self, platform: str, workspace_id: str, number: int) -> None:
-        key = _reservation(platform, workspace_id, number)
-        await self.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.key) == key))
 
     async def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
         query = select(Incident).where(Incident.id == incident_id)
@@ -63,7 +39,7 @@ class Incidents(Repo):
             .where(Statement.id == statement_id)
         )
         if for_update:  # of the incident only: the statement is locked next, as commands do
-            query = query.with_for_update(of=Incident).execution_options(populate_existing=True)
+            query = locked(query, of=Incident)
         return (await self.session.exec(query)).first()
 
     async def by_channel(
