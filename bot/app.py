@@ -12,7 +12,6 @@ from aiohttp import web
 
 from bot.adapters import Adapter, StartOptions
 from bot.admin_http import AdminSources, build_admin_app, start_admin
-from bot.alerts.config import load_alert_mapping
 from bot.alerts.wiring import register_alerts
 from bot.console.platform import ConsoleChat
 from bot.discord.runtime import DiscordAdapter
@@ -191,7 +190,6 @@ async def start(
     clock = clock or ShiftedClock()
     try:
         policy_file = load_policy_file(settings.candor_config)
-        alert_mapping = load_alert_mapping(settings.candor_config)
     except PolicyError as error:
         raise StartupError(str(error)) from error
     options = StartOptions(console_write, dict(discord_options or {}), console_chat)
@@ -238,7 +236,7 @@ async def start(
         title=settings.page_name,
         email_offered=publishers.email.subscriptions is not None,
     )
-    register_alerts(http_app, desk, alert_mapping, adapters, feeds, settings, metrics)
+    register_alerts(http_app, desk, policy_file.alerts, adapters, feeds, settings, metrics)
     await publishers.email.start(base_url=lambda: deps.public_url or settings.hub_base_url)
     register_subscriptions(http_app, publishers.email.subscriptions, site_title=settings.page_name)
     for adapter in adapters:

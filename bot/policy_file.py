@@ -34,10 +34,12 @@ from commands import (
     DEFAULT_SEVERITY_WORDS,
     DEFAULT_TEMPLATES,
     SEVERITIES,
+    AlertMapping,
     CadencePolicy,
     ChecklistPhrases,
     PolicyError,
     Template,
+    parse_alert_mapping,
     parse_duration,
     parse_rules,
 )
@@ -59,6 +61,7 @@ class PolicyFile(NamedTuple):
     authority: dict[str, tuple[str, ...]]
     severity_words: Mapping[str, str] = DEFAULT_SEVERITY_WORDS
     checklist: ChecklistPhrases = ChecklistPhrases()
+    alerts: AlertMapping = AlertMapping()  # [alerts]: how alerts become incidents
 
 
 def _words(table: Any, where: str, example: str) -> dict[str, list[str]]:
@@ -126,4 +129,11 @@ def load_policy_file(path: Path | None) -> PolicyFile:
         parse_rules(authority),
         _severity_words(data.get("severities", {})),
         _checklist(data.get("checklist", {})),
+        _alerts(data.get("alerts", {})),
     )
+
+
+def _alerts(table: Any) -> AlertMapping:
+    if not isinstance(table, dict):
+        raise PolicyError('[alerts] should be a table: severity_label = "severity"')
+    return parse_alert_mapping(table)
